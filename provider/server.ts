@@ -1,0 +1,92 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type Provider from 'oidc-provider';
+
+import { seedAccounts } from './accounts.ts';
+import { buildProvider, type ProviderExtension } from './build_provider.ts';
+import type { Config } from './config.ts';
+import { errorBoundary } from './http/error_boundary.ts';
+import { createHealthRouter } from './http/health.ts';
+import { requestLog } from './http/request_log.ts';
+import { securityHeaders } from './http/security_headers.ts';
+import { createInteractionRouter } from './interactions/router.ts';
+import { loadKeys } from './keys.ts';
+import { describeError, log } from './logging.ts';
+import { scheduleCleanup } from './storage/cleanup.ts';
+import { type Database, migrateDatabase, openDatabase } from './storage/database.ts';
+
+const CLEANUP_INTERVAL_MS = 60_000;
+
+/** A running provider: its URL, its parts, and how to stop it. */
+export interface RunningServer {
+  url: string;
+  provider: Provider;
+  database: Database;
+  close(): Promise<void>;
+}
+
+function logProviderErrors(provider: Provider): void {
+  // Koa would print the stack to stderr; one line with the class and message is enough here.
+  provider.on('server_error', (_ctx: unknown, error: unknown) => {
+    log('error', 'server_error', { error: describeError(error) });
+  });
+  provider.silent = true;
+}
+
+/** Prepares the database, builds the provider and mounts our routes in front of it. */
+export async function createApp(
+  config: Config,
+  extension?: ProviderExtension,
+): Promise<{ provider: Provider; database: Database }> {
+  const database = openDatabase(config);
+  await migrateDatabase(database);
+  await seedAccounts(database.knex, config.accounts);
+  const keys = await loadKeys(database.knex);
+  const provider = buildProvider({ config, keys, knex: database.knex, extension });
+
+  provider.use(requestLog);
+  provider.use(securityHeaders);
+  provider.use(errorBoundary);
+  provider.use(createHealthRouter(database).routes());
+  provider.use(createInteractionRouter({ provider, knex: database.knex }).routes());
+  logProviderErrors(provider);
+  return { provider, database };
+}
+
+function listen(provider: Provider, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = provider.listen(port);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Keep-alive connections would hold close() open; idle ones are dropped now.
+    server.closeIdleConnections();
+  });
+}
+
+/** Starts the provider on the configured port (0 picks a free one). */
+export async function startServer(
+  config: Config,
+  extension?: ProviderExtension,
+): Promise<RunningServer> {
+  const { provider, database } = await createApp(config, extension);
+  const server = await listen(provider, config.port);
+  const stopCleanup = scheduleCleanup(database.knex, CLEANUP_INTERVAL_MS);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://localhost:${port}`,
+    provider,
+    database,
+    close: async () => {
+      stopCleanup();
+      await closeServer(server);
+      await database.knex.destroy();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import type { Knex } from 'knex';
+import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+
+import { hashId } from './hash.ts';
+
+const TABLE = 'oidc_models';
+
+/** Models whose second use is a replay that revokes everything issued under the same grant. */
+const REPLAY_REVOKES_GRANT = new Set(['AuthorizationCode', 'RefreshToken']);
+
+interface ModelRow {
+  payload: AdapterPayload;
+  consumed_at: Date | null;
+}
+
+/** Removes what must not be stored: the id itself and the raw session cookie of interactions. */
+function payloadAtRest(payload: AdapterPayload): AdapterPayload {
+  const { jti: _jti, ...rest } = payload;
+  const session = rest.session;
+  if (session && typeof session === 'object' && 'cookie' in session) {
+    const { cookie: _cookie, ...sessionAtRest } = session;
+    return { ...rest, session: sessionAtRest };
+  }
+  return rest;
+}
+
+function toPayload(row: ModelRow, id: string | undefined): AdapterPayload {
+  const consumed = row.consumed_at ? Math.floor(row.consumed_at.getTime() / 1000) : undefined;
+  return {
+    ...row.payload,
+    ...(id === undefined ? {} : { jti: id }),
+    ...(consumed === undefined ? {} : { consumed }),
+  };
+}
+
+/**
+ * Builds the oidc-provider adapter class over one knex handle. Every model shares one table;
+ * ids are stored as SHA-256 so that a database dump yields no usable token, code or session id.
+ */
+export function createAdapter(knex: Knex): AdapterConstructor {
+  return class KnexAdapter implements Adapter {
+    name: string;
+
+    constructor(name: string) {
+      this.name = name;
+    }
+
+    rows(): Knex.QueryBuilder {
+      return knex(TABLE).where('model', this.name);
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      const expiresAt = expiresIn ? knex.raw("now() + ? * interval '1 second'", [expiresIn]) : null;
+      await knex(TABLE)
+        .insert({
+          model: this.name,
+          id_hash: hashId(id),
+          payload: payloadAtRest(payload),
+          grant_id: payload.grantId ?? null,
+          uid: payload.uid ?? null,
+          expires_at: expiresAt,
+        })
+        .onConflict(['model', 'id_hash'])
+        // consumed_at is left alone so that saving a consumed model again cannot revive it.
+        .merge(['payload', 'grant_id', 'uid', 'expires_at']);
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      const row: ModelRow | undefined = await this.rows()
+        .where('id_hash', hashId(id))
+        .first('payload', 'consumed_at');
+      return row ? toPayload(row, id) : undefined;
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      // The session id cannot be restored from its hash; callers only read the account and grants.
+      const row: ModelRow | undefined = await this.rows()
+        .where('uid', uid)
+        .first('payload', 'consumed_at');
+      return row ? toPayload(row, undefined) : undefined;
+    }
+
+    async findByUserCode(): Promise<undefined> {
+      // The device flow is not enabled, so no model is ever looked up by user code.
+      return undefined;
+    }
+
+    async consume(id: string): Promise<void> {
+      const consumed = await this.rows()
+        .where('id_hash', hashId(id))
+        .whereNull('consumed_at')
+        .update({ consumed_at: knex.fn.now() }, ['grant_id']);
+      if (consumed.length === 0 && REPLAY_REVOKES_GRANT.has(this.name)) {
+        await this.revokeGrantOfConsumed(id);
+        throw new errors.InvalidGrant(`${this.name} already consumed`);
+      }
+    }
+
+    /** A lost consume race is a replay: end the grant, as the provider does for a reused code. */
+    async revokeGrantOfConsumed(id: string): Promise<void> {
+      const row: { grant_id: string | null } | undefined = await this.rows()
+        .where('id_hash', hashId(id))
+        .first('grant_id');
+      if (row?.grant_id) {
+        await revokeGrant(knex, row.grant_id);
+      }
+    }
+
+    async destroy(id: string): Promise<void> {
+      await this.rows().where('id_hash', hashId(id)).delete();
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await this.rows().where('grant_id', grantId).delete();
+    }
+  };
+}
+
+/** Deletes a grant and every token issued under it, in one statement. */
+export async function revokeGrant(knex: Knex, grantId: string): Promise<void> {
+  await knex(TABLE)
+    .where('grant_id', grantId)
+    .orWhere((query) => query.where('model', 'Grant').andWhere('id_hash', hashId(grantId)))
+    .delete();
+}

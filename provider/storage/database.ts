@@ -1,0 +1,78 @@
+import type { Knex } from 'knex';
+import knexPackage from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { migrationSource } from '../../migrations/index.ts';
+import { type Config, MEMORY_DATA_DIR } from '../config.ts';
+
+// knex is CommonJS without an exports map: its named export only exists on the default object.
+const { knex } = knexPackage;
+
+/** Statement and lock timeouts keep one slow query from stalling the whole pool. */
+const STATEMENT_TIMEOUT_MS = 5_000;
+const LOCK_TIMEOUT_MS = 2_000;
+const CONNECT_TIMEOUT_MS = 3_000;
+const ACQUIRE_TIMEOUT_MS = 3_000;
+
+/** Counts SQL statements; the benchmark divides it by the number of requests. */
+export const statementCounter = { count: 0 };
+
+/** Which backend a database handle talks to. */
+export type DatabaseKind = 'postgres' | 'pglite';
+
+/** A knex handle plus what it is connected to. */
+export interface Database {
+  knex: Knex;
+  kind: DatabaseKind;
+}
+
+function postgresConfig(url: string): Knex.Config {
+  return {
+    client: 'pg',
+    connection: {
+      connectionString: url,
+      // pg passes these to the server as session settings; knex's types do not list them.
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      lock_timeout: LOCK_TIMEOUT_MS,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: 'oidc-handover',
+    } as Knex.PgConnectionConfig,
+    pool: { min: 0, max: 10 },
+    acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+  };
+}
+
+function pgliteConfig(dataDir: string): Knex.Config {
+  const connection: Knex.StaticConnectionConfig =
+    dataDir === MEMORY_DATA_DIR ? {} : { filename: dataDir };
+  return { client: ClientPgLite, dialect: 'postgres', connection };
+}
+
+/** Opens the configured database: PostgreSQL when a URL is given, embedded PGlite otherwise. */
+export function openDatabase(config: Pick<Config, 'database' | 'dataDir'>): Database {
+  const kind: DatabaseKind = config.database ? 'postgres' : 'pglite';
+  const settings = config.database ? postgresConfig(config.database) : pgliteConfig(config.dataDir);
+  const handle = knex(settings);
+  handle.on('query', () => {
+    statementCounter.count += 1;
+  });
+  return { knex: handle, kind };
+}
+
+/** Brings the schema up to date; safe to run from several instances at once (knex locks). */
+export async function migrateDatabase(database: Database): Promise<string[]> {
+  const [, applied] = (await database.knex.migrate.latest({ migrationSource })) as [
+    number,
+    string[],
+  ];
+  return applied;
+}
+
+/** Answers whether the database responds to a trivial query. */
+export async function isDatabaseReachable(database: Database): Promise<boolean> {
+  try {
+    await database.knex.raw('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
