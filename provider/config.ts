@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { TOKEN_EXCHANGE_GRANT } from '../grants/token_types.ts';
+
 /** Raised for any mistake in the configuration file; its message is one line naming the field. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -288,9 +290,6 @@ function checkAllowNamesClients(config: Config): void {
     }
   }
 }
-
-/** The RFC 8693 grant type; defined here so the configuration can check client metadata. */
-export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /** Validates a parsed configuration object and applies every default. */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {

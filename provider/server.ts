@@ -2,9 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type Provider from 'oidc-provider';
-
+import { createHandover } from '../grants/handover.ts';
 import { seedAccounts } from './accounts.ts';
-import { buildProvider, type ProviderExtension } from './build_provider.ts';
+import { buildProvider } from './build_provider.ts';
 import type { Config } from './config.ts';
 import { errorBoundary } from './http/error_boundary.ts';
 import { createHealthRouter } from './http/health.ts';
@@ -37,13 +37,19 @@ function logProviderErrors(provider: Provider): void {
 /** Prepares the database, builds the provider and mounts our routes in front of it. */
 export async function createApp(
   config: Config,
-  extension?: ProviderExtension,
 ): Promise<{ provider: Provider; database: Database }> {
   const database = openDatabase(config);
   await migrateDatabase(database);
   await seedAccounts(database.knex, config.accounts);
   const keys = await loadKeys(database.knex);
-  const provider = buildProvider({ config, keys, knex: database.knex, extension });
+  const handover = createHandover({ config, knex: database.knex });
+  const provider = buildProvider({
+    config,
+    keys,
+    knex: database.knex,
+    extension: handover.extension,
+  });
+  handover.install(provider);
 
   provider.use(requestLog);
   provider.use(securityHeaders);
@@ -71,11 +77,8 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /** Starts the provider on the configured port (0 picks a free one). */
-export async function startServer(
-  config: Config,
-  extension?: ProviderExtension,
-): Promise<RunningServer> {
-  const { provider, database } = await createApp(config, extension);
+export async function startServer(config: Config): Promise<RunningServer> {
+  const { provider, database } = await createApp(config);
   const server = await listen(provider, config.port);
   const stopCleanup = scheduleCleanup(database.knex, CLEANUP_INTERVAL_MS);
   const { port } = server.address() as AddressInfo;

@@ -1,0 +1,32 @@
+import type { Knex } from 'knex';
+import type Provider from 'oidc-provider';
+
+import type { ProviderExtension } from '../provider/build_provider.ts';
+import type { Config } from '../provider/config.ts';
+import { installRedemption, redemptionExtension } from './redemption/index.ts';
+import { registerTokenExchange } from './token_exchange/index.ts';
+
+/** What the handover needs from the running product. */
+export interface HandoverDeps {
+  config: Config;
+  knex: Knex;
+}
+
+/** The handover's two halves, wired into one provider. */
+export interface Handover {
+  /** Configuration the provider must be built with (parameters, policy, token claims). */
+  extension: ProviderExtension;
+  /** Registers the grant and event listeners; call once, before the first request. */
+  install(provider: Provider): void;
+}
+
+/** Assembles the token exchange (the app's half) and the redemption (the website's half). */
+export function createHandover(deps: HandoverDeps): Handover {
+  return {
+    extension: redemptionExtension(deps),
+    install(provider) {
+      registerTokenExchange(provider, deps);
+      installRedemption(provider, deps);
+    },
+  };
+}
