@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 
 import { describeError, log } from '../provider/logging.ts';
+import { countAuditEvent } from '../provider/metrics.ts';
 
 /** One audit event: what happened and the documented reason code; never a token value. */
 export interface AuditEvent {
@@ -19,8 +20,9 @@ export interface AuditEvent {
   ip?: string | undefined;
 }
 
-/** Writes an audit event as a log line and a row of the audit table. */
+/** Writes an audit event as a log line and a row of the audit table, and counts it. */
 export async function recordAudit(knex: Knex, event: AuditEvent): Promise<void> {
+  countAuditEvent(event);
   log(
     event.event.endsWith('refused') || event.event.endsWith('replayed') ? 'warn' : 'info',
     'audit',

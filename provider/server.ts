@@ -13,6 +13,7 @@ import { securityHeaders } from './http/security_headers.ts';
 import { createInteractionRouter } from './interactions/router.ts';
 import { loadKeys } from './keys.ts';
 import { describeError, log } from './logging.ts';
+import { createMetricsRouter, measureHandoverLatency } from './metrics.ts';
 import { scheduleCleanup } from './storage/cleanup.ts';
 import { type Database, migrateDatabase, openDatabase } from './storage/database.ts';
 
@@ -54,7 +55,9 @@ export async function createApp(
   provider.use(requestLog);
   provider.use(securityHeaders);
   provider.use(errorBoundary);
+  provider.use(measureHandoverLatency);
   provider.use(createHealthRouter(database).routes());
+  provider.use(createMetricsRouter(database, config.metricsToken).routes());
   provider.use(createInteractionRouter({ provider, knex: database.knex }).routes());
   logProviderErrors(provider);
   return { provider, database };
