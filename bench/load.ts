@@ -1,7 +1,8 @@
 import autocannon from 'autocannon';
 
 import { processCpuMs, serverCpuMs } from './proc_stat.ts';
-import type { PreparedRound, Tally } from './scenarios.ts';
+import type { Tally } from './responses.ts';
+import type { PreparedRound } from './scenarios.ts';
 
 /** The processes whose cost a round measures. */
 export interface Target {

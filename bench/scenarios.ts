@@ -1,5 +1,4 @@
 import type { Request } from 'autocannon';
-
 import {
   type BenchIdentity,
   codeBody,
@@ -10,6 +9,7 @@ import {
   refreshBody,
   websiteAuthPath,
 } from './fixtures.ts';
+import { codeOf, count, type Headers, jsonField, state, type Tally } from './responses.ts';
 
 /** The scenarios, in the order each round runs them. */
 export const SCENARIO_KEYS = [
@@ -21,15 +21,6 @@ export const SCENARIO_KEYS = [
   'journey',
 ] as const;
 export type ScenarioKey = (typeof SCENARIO_KEYS)[number];
-
-/** How the responses of one measured round went; filled in by the scenario's checks. */
-export interface Tally {
-  ok: number;
-  bad: number;
-  firstBad: string | undefined;
-  /** Latencies of whole units of work in ms, for scenarios made of several requests. */
-  unitLatencies: number[];
-}
 
 /** What one round of a scenario sends. */
 export interface PreparedRound {
@@ -55,54 +46,6 @@ export interface Scenario {
   /** HTTP requests per unit of work (the journey is three). */
   requestsPerUnit: number;
   prepare(input: RoundInput): Promise<PreparedRound>;
-}
-
-type Context = Record<string, unknown>;
-
-/** autocannon's per-connection context, where a scenario keeps its tokens between requests. */
-function state(context: object): Context {
-  return context as Context;
-}
-type Headers = Request['headers'];
-
-/** A fresh tally for one round. */
-export function createTally(): Tally {
-  return { ok: 0, bad: 0, firstBad: undefined, unitLatencies: [] };
-}
-
-function count(tally: Tally, ok: boolean, status: number, body: string): void {
-  if (ok) {
-    tally.ok += 1;
-    return;
-  }
-  tally.bad += 1;
-  // Only the status and error code are kept: bodies may carry tokens.
-  tally.firstBad ??= `${status} ${/"error":"([a-z_]+)"/.exec(body)?.[1] ?? ''}`.trim();
-}
-
-function headerOf(headers: Headers, name: string): string | undefined {
-  const entry = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
-  return entry ? String(entry[1]) : undefined;
-}
-
-function codeOf(status: number, headers: Headers): string | undefined {
-  const location = headerOf(headers, 'location');
-  if (status !== 303 && status !== 302) {
-    return undefined;
-  }
-  if (!location?.startsWith('http://localhost:4000/callback?')) {
-    return undefined;
-  }
-  return new URL(location).searchParams.get('code') ?? undefined;
-}
-
-function jsonField(body: string, field: string): string | undefined {
-  try {
-    const value = (JSON.parse(body) as Record<string, unknown>)[field];
-    return typeof value === 'string' ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const discovery: Scenario = {
