@@ -60,7 +60,10 @@ export async function expireToken(knex: Knex, model: string, value: string): Pro
 }
 
 /** Signs the demo app in with DPoP-bound tokens (RFC 9449) under the given key pair. */
-export async function appLoginWithDpop(issuer: string, keyPair: CryptoKeyPair) {
+export async function appLoginWithDpop(
+  issuer: string,
+  keyPair: Parameters<typeof client.getDPoPHandle>[1],
+) {
   const config = await appClient(issuer);
   const agent = new UserAgent(issuer);
   const pending = await authorizationRequest(config, {
