@@ -76,7 +76,11 @@ export async function appLoginWithDpop(
   const tokens = await client.authorizationCodeGrant(
     config,
     callback.location!,
-    { pkceCodeVerifier: pending.verifier, expectedState: pending.state },
+    {
+      pkceCodeVerifier: pending.verifier,
+      expectedState: pending.state,
+      expectedNonce: pending.nonce,
+    },
     undefined,
     { DPoP },
   );
