@@ -67,7 +67,31 @@ function checkKeyBinding(token: { jkt?: string }, dPoP: DPoPResult): void {
   }
 }
 
-async function checkGrant(provider: Provider, ctx: KoaContextWithOIDC, token: RefreshToken) {
+async function loadOwnToken(
+  provider: Provider,
+  ctx: KoaContextWithOIDC,
+  input: SubjectTokenInput,
+): Promise<RefreshToken | AccessToken> {
+  const token = await findToken(provider, input);
+  if (!token) {
+    throw unacceptable('subject_not_found');
+  }
+
+  if (token.clientId !== ctx.oidc.client!.clientId) {
+    throw unacceptable('subject_other_client');
+  }
+
+  if (token.isExpired) {
+    throw unacceptable('subject_expired');
+  }
+  return token;
+}
+
+async function checkGrant(
+  provider: Provider,
+  ctx: KoaContextWithOIDC,
+  token: RefreshToken | AccessToken,
+): Promise<void> {
   const grant = token.grantId
     ? await provider.Grant.find(token.grantId, { ignoreExpiration: true })
     : undefined;
@@ -76,6 +100,18 @@ async function checkGrant(provider: Provider, ctx: KoaContextWithOIDC, token: Re
     throw unacceptable('subject_revoked');
   }
   ctx.oidc.entity('Grant', grant);
+}
+
+async function checkAccount(
+  provider: Provider,
+  ctx: TokenContext,
+  token: RefreshToken | AccessToken,
+): Promise<void> {
+  const account = await grantHelpers.findAccount(provider, ctx, token.accountId!, token);
+  if (!account) {
+    throw unacceptable('subject_account_inactive');
+  }
+  ctx.oidc.entity('Account', account);
 }
 
 async function checkConsumed(
@@ -127,34 +163,17 @@ export async function loadSubjectToken(
   knex: Knex,
 ): Promise<Subject> {
   const dPoP = await grantHelpers.validateDpop(provider, ctx);
-  const token = await findToken(provider, input);
-  if (!token) {
-    throw unacceptable('subject_not_found');
-  }
-
-  if (token.clientId !== ctx.oidc.client.clientId) {
-    throw unacceptable('subject_other_client');
-  }
-
-  if (token.isExpired) {
-    throw unacceptable('subject_expired');
-  }
-
+  const token = await loadOwnToken(provider, ctx, input);
   checkCertificate(provider, ctx, token);
   if (!dPoP && ctx.oidc.client.dpopBoundAccessTokens) {
     throw refuse(new errors.InvalidRequest('DPoP proof JWT not provided'), 'dpop_proof_required');
   }
 
-  await checkGrant(provider, ctx, token as RefreshToken);
+  await checkGrant(provider, ctx, token);
   const { clientId } = ctx.oidc.client;
   await grantHelpers.checkDpopReplay(provider, ctx, dPoP, clientId, errors.InvalidRequest);
   checkKeyBinding(token, dPoP);
-  const account = await grantHelpers.findAccount(provider, ctx, token.accountId!, token);
-  if (!account) {
-    throw unacceptable('subject_account_inactive');
-  }
-  ctx.oidc.entity('Account', account);
-
+  await checkAccount(provider, ctx, token);
   if (input.type === 'refresh_token') {
     await checkConsumed(provider, ctx, token as RefreshToken, knex);
   }
