@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 
 import { TOKEN_TYPE } from '../../grants/token_types.ts';
+import { statementCounter } from '../../provider/storage/database.ts';
 import { appLogin, DEMO } from '../support/clients.ts';
 import { exchangeForm, lastAuditReason, postToken } from '../support/exchange.ts';
 import { capturedLogs } from '../support/logs.ts';
@@ -88,5 +89,29 @@ describe('POST /token, token exchange policy', () => {
     expect(dump).not.to.include(tokens.refresh_token!);
     expect(dump).not.to.include(tokens.access_token);
     expect(dump).not.to.include('ohlht_');
+  });
+
+  it('answers a storage failure with a 500, issues nothing and audits it', async () => {
+    const knex = provider.database.knex;
+    await knex.schema.renameTable('login_hint_tokens', 'login_hint_tokens_away');
+    try {
+      const response = await postToken(provider.url, exchangeForm(tokens.refresh_token!));
+      expect(response.status).to.equal(500);
+      expect(response.body.error).to.equal('server_error');
+      expect(await lastAuditReason(knex)).to.equal('internal_error');
+    } finally {
+      await knex.schema.renameTable('login_hint_tokens_away', 'login_hint_tokens');
+    }
+    const issued = await knex('audit_events').where('reason', 'issued').count('* as n');
+    expect(Number(issued[0]!.n)).to.equal(1);
+  });
+
+  it('uses a bounded number of SQL statements per exchange', async () => {
+    const before = statementCounter.count;
+    const response = await postToken(provider.url, exchangeForm(tokens.refresh_token!));
+    expect(response.status).to.equal(200);
+    // Subject token, grant, account, handover origin, rate counter, token row, audit row.
+    const used = statementCounter.count - before;
+    expect(used).to.be.at.most(7);
   });
 });
