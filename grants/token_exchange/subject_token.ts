@@ -42,8 +42,20 @@ async function findToken(
   return provider.AccessToken.find(input.value, options);
 }
 
-function checkCertificate(provider: Provider, ctx: TokenContext, token: { 'x5t#S256'?: string }) {
-  const certificate = grantHelpers.checkMtlsCert(provider, ctx, errors.InvalidRequest);
+/** The provider's "no certificate" refusal, tagged with our reason as it is created. */
+class CertificateMissing extends errors.InvalidRequest {
+  constructor(description: string) {
+    super(description);
+    refuse(this, 'subject_mtls_mismatch');
+  }
+}
+
+function checkCertificate(
+  provider: Provider,
+  ctx: TokenContext,
+  token: { 'x5t#S256'?: string },
+): void {
+  const certificate = grantHelpers.checkMtlsCert(provider, ctx, CertificateMissing);
   const bound = token['x5t#S256'];
   if (bound === undefined) {
     return;
