@@ -9,6 +9,7 @@ import {
 import { hashId } from '../../provider/storage/hash.ts';
 import { appLogin, DEMO } from '../support/clients.ts';
 import { auditEvents } from '../support/exchange.ts';
+import { capturedLogs } from '../support/logs.ts';
 import { startTestProvider, type TestProvider } from '../support/provider.ts';
 
 describe('POST /token, token exchange', () => {
@@ -50,6 +51,8 @@ describe('POST /token, token exchange', () => {
     expect(response.token_type).to.equal('n_a');
     expect(response.expires_in).to.equal(60);
     expect(response.refresh_token).to.equal(undefined);
+    expect(capturedLogs.join('\n')).not.to.include(response.access_token);
+    expect(capturedLogs.join('\n')).not.to.include(tokens.refresh_token!);
     const events = await auditEvents(provider.database.knex);
     expect(events.at(-1)).to.include({ event: 'exchange.issued', reason: 'issued' });
   });

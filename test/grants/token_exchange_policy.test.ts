@@ -36,6 +36,10 @@ describe('POST /token, token exchange policy', () => {
       error_description: 'audience must name one client this client may hand over to',
     });
     expect(await lastAuditReason(provider.database.knex)).to.equal('audience_not_allowed');
+    const row = await provider.database.knex('audit_events').orderBy('id', 'desc').first();
+    expect(row).to.include({ event: 'exchange.refused', client_id: DEMO.app.clientId });
+    expect(row.account_id).to.be.a('string');
+    expect(row.grant_id).to.be.a('string');
   });
 
   it('hands over to a client that handover.allow names', async () => {
