@@ -20,8 +20,35 @@ export interface AuditEvent {
   ip?: string | undefined;
 }
 
-/** Writes an audit event as a log line and a row of the audit table, and counts it. */
-export async function recordAudit(knex: Knex, event: AuditEvent): Promise<void> {
+/** An audit event as a row of the audit_events table. */
+export interface AuditRow {
+  event: AuditEvent['event'];
+  reason: string;
+  client_id: string | null;
+  target_client_id: string | null;
+  account_id: string | null;
+  grant_id: string | null;
+  ip: string | null;
+}
+
+/** The audit_events row of an event. */
+export function auditRow(event: AuditEvent): AuditRow {
+  return {
+    event: event.event,
+    reason: event.reason,
+    client_id: event.clientId ?? null,
+    target_client_id: event.targetClientId ?? null,
+    account_id: event.accountId ?? null,
+    grant_id: event.grantId ?? null,
+    ip: event.ip ?? null,
+  };
+}
+
+/**
+ * Writes an event's log line and counts it in the metrics. For callers that store the row in
+ * the same statement as the change it records; everyone else calls recordAudit.
+ */
+export function announceAudit(event: AuditEvent): void {
   countAuditEvent(event);
   log(
     event.event.endsWith('refused') || event.event.endsWith('replayed') ? 'warn' : 'info',
@@ -36,16 +63,13 @@ export async function recordAudit(knex: Knex, event: AuditEvent): Promise<void> 
       ip: event.ip,
     },
   );
+}
+
+/** Writes an audit event as a log line and a row of the audit table, and counts it. */
+export async function recordAudit(knex: Knex, event: AuditEvent): Promise<void> {
+  announceAudit(event);
   try {
-    await knex('audit_events').insert({
-      event: event.event,
-      reason: event.reason,
-      client_id: event.clientId ?? null,
-      target_client_id: event.targetClientId ?? null,
-      account_id: event.accountId ?? null,
-      grant_id: event.grantId ?? null,
-      ip: event.ip ?? null,
-    });
+    await knex('audit_events').insert(auditRow(event));
   } catch (error) {
     // The log line above already carries the event; a failed insert must not fail the request.
     log('error', 'audit_write_failed', { error: describeError(error) });

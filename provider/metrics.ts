@@ -6,13 +6,15 @@ import type { Context, Next } from 'koa';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { AuditEvent } from '../grants/audit.ts';
+import { EXCHANGE_REASON_CODES } from '../grants/token_exchange/reasons.ts';
 import { type Database, statementCounter } from './storage/database.ts';
 
 const PREFIX = 'oidc_handover_';
 
-// Reason codes come from our own code, but a label must never carry a value from a request:
-// anything that is not a plain lowercase code is counted as "other".
-const REASON_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
+// A label must never carry a value from a request: reasons outside the documented codes are
+// counted as "other".
+const EXCHANGE_REASONS = new Set<string>(EXCHANGE_REASON_CODES);
+const CODE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** Every metric of the process; one registry, as one process runs one provider. */
 export const metricsRegistry = new Registry();
@@ -42,6 +44,11 @@ const exchangesRefused = new Counter({
   labelNames: ['reason'],
   registers,
 });
+// Every known code starts at 0, so that rate() and alerts see a series before its first event.
+for (const reason of EXCHANGE_REASON_CODES.filter((code) => code !== 'issued')) {
+  exchangesRefused.inc({ reason }, 0);
+}
+
 const replays = new Counter({
   name: `${PREFIX}replays_detected_total`,
   help: 'second uses of a consumed login_hint_token',
@@ -93,15 +100,18 @@ const poolWaiting = new Gauge({
 /** The audit events seen while serving one request, to label its latency. */
 const requestEvents = new AsyncLocalStorage<AuditEvent['event'][]>();
 
-function reasonLabel(reason: string): string {
-  return REASON_PATTERN.test(reason) ? reason : 'other';
+function reasonLabel(known: Set<string> | RegExp, reason: string): string {
+  const isKnown = known instanceof RegExp ? known.test(reason) : known.has(reason);
+  return isKnown ? reason : 'other';
 }
 
 const COUNTERS: Record<AuditEvent['event'], (reason: string) => void> = {
   'exchange.issued': () => issued.inc(),
-  'exchange.refused': (reason) => exchangesRefused.inc({ reason }),
+  'exchange.refused': (reason) =>
+    exchangesRefused.inc({ reason: reasonLabel(EXCHANGE_REASONS, reason) }),
   'redemption.accepted': () => redeemed.inc(),
-  'redemption.refused': (reason) => redemptionsRefused.inc({ reason }),
+  'redemption.refused': (reason) =>
+    redemptionsRefused.inc({ reason: reasonLabel(CODE_PATTERN, reason) }),
   'redemption.replayed': () => replays.inc(),
   'cascade.revoked': () => cascades.inc(),
 };
@@ -109,7 +119,7 @@ const COUNTERS: Record<AuditEvent['event'], (reason: string) => void> = {
 /** Counts one audit event; called for every event that recordAudit writes. */
 export function countAuditEvent(event: AuditEvent): void {
   requestEvents.getStore()?.push(event.event);
-  COUNTERS[event.event](reasonLabel(event.reason));
+  COUNTERS[event.event](event.reason);
 }
 
 function observeLatency(events: AuditEvent['event'][], seconds: number): void {

@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { clientIp } from '../../provider/http/client_ip.ts';
-import { recordAudit } from '../audit.ts';
+import { type AuditEvent, recordAudit } from '../audit.ts';
 import { TOKEN_EXCHANGE_GRANT } from '../token_types.ts';
 import type { ExchangeReason } from './reasons.ts';
 import { isExchangeRequest, reasonOf } from './refusal.ts';
@@ -22,19 +22,10 @@ function describeRequest(ctx: KoaContextWithOIDC) {
   };
 }
 
-/** Writes the audit event of an issued login_hint_token. */
-export async function recordIssued(
-  knex: Knex,
-  ctx: KoaContextWithOIDC,
-  targetClientId: string,
-): Promise<void> {
+/** The audit event of an issued login_hint_token (stored with the token, in one statement). */
+export function issuedEvent(ctx: KoaContextWithOIDC, targetClientId: string): AuditEvent {
   const reason: ExchangeReason = 'issued';
-  await recordAudit(knex, {
-    event: 'exchange.issued',
-    reason,
-    ...describeRequest(ctx),
-    targetClientId,
-  });
+  return { event: 'exchange.issued', reason, ...describeRequest(ctx), targetClientId };
 }
 
 function recordRefusal(knex: Knex, ctx: KoaContextWithOIDC, error: unknown): void {

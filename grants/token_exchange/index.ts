@@ -4,7 +4,6 @@ import type { HandoverDeps } from '../handover.ts';
 import { TOKEN_EXCHANGE_GRANT } from '../token_types.ts';
 import { checkAudience } from './audience.ts';
 import { installRefusalAudit } from './audit_trail.ts';
-import { checkNotFromHandover } from './handover_origin.ts';
 import { issueLoginHintToken } from './issue.ts';
 import {
   checkParameters,
@@ -23,7 +22,6 @@ function createExchangeHandler(provider: Provider, deps: HandoverDeps): GrantHan
   return async (ctx) => {
     const input = checkParameters(ctx, handover.subjectTokenTypes);
     const subject = await loadSubjectToken(provider, ctx, input, deps.knex);
-    await checkNotFromHandover(deps.knex, subject);
     await checkRateLimit(deps.knex, ctx, {
       clientId: ctx.oidc.client!.clientId,
       accountId: subject.accountId,

@@ -1,10 +1,12 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { clientIp } from '../../provider/http/client_ip.ts';
+import { announceAudit, auditRow } from '../audit.ts';
 import type { HandoverDeps } from '../handover.ts';
-import { createLoginHintTokenValue, storeLoginHintToken } from '../login_hint_token.ts';
+import { createLoginHintTokenValue, storeIssuedLoginHintToken } from '../login_hint_token.ts';
 import { LOGIN_HINT_TOKEN_TYPE } from '../token_types.ts';
-import { recordIssued } from './audit_trail.ts';
+import { issuedEvent } from './audit_trail.ts';
+import { chainedHandover } from './handover_origin.ts';
 import type { Subject } from './subject_token.ts';
 
 /** The RFC 8693 §2.2.1 response of a successful exchange. */
@@ -15,7 +17,10 @@ export interface ExchangeResponse {
   expires_in: number;
 }
 
-/** Mints and stores a login_hint_token for the subject's authentication and the target client. */
+/**
+ * Mints and stores a login_hint_token for the subject's authentication and the target client;
+ * refuses a subject whose session a handover created (checked in the same statement).
+ */
 export async function issueLoginHintToken(
   deps: HandoverDeps,
   ctx: KoaContextWithOIDC,
@@ -24,7 +29,8 @@ export async function issueLoginHintToken(
   const { subject, targetClientId } = handover;
   const { ttl } = deps.config.handover;
   const token = createLoginHintTokenValue();
-  await storeLoginHintToken(
+  const event = issuedEvent(ctx, targetClientId);
+  const stored = await storeIssuedLoginHintToken(
     deps.knex,
     token,
     {
@@ -37,9 +43,13 @@ export async function issueLoginHintToken(
       acr: subject.acr,
       callerIp: clientIp(ctx),
     },
-    ttl,
+    { ttlSeconds: ttl, audit: auditRow(event), sessionUid: subject.sessionUid },
   );
-  await recordIssued(deps.knex, ctx, targetClientId);
+  if (!stored) {
+    throw chainedHandover();
+  }
+
+  announceAudit(event);
   // token_type N_A: the value is not an access token for any resource (RFC 8693 §2.2.1).
   return {
     access_token: token,

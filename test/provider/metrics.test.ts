@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 
 import { recordAudit } from '../../grants/audit.ts';
+import { appLogin } from '../support/clients.ts';
+import { exchangeForm, postToken } from '../support/exchange.ts';
 import { startTestProvider, type TestProvider } from '../support/provider.ts';
 
 const METRICS_TOKEN = 'metrics-test-token-0123456789';
@@ -75,7 +77,7 @@ describe('GET /metrics', () => {
       const knex = provider.database.knex;
       await recordAudit(knex, {
         event: 'redemption.refused',
-        reason: 'ohlht_Zm9vYmFy alice 127.0.0.1',
+        reason: 'Not-A-Code from a request',
         ip: '127.0.0.1',
         accountId: 'alice',
       });
@@ -83,7 +85,53 @@ describe('GET /metrics', () => {
       expect(
         sample(text, 'oidc_handover_login_hint_tokens_refused_total{reason="other"}'),
       ).to.be.at.least(1);
-      expect(labelValues(text).join(' ')).not.to.match(/ohlht_|alice|127\.0\.0\.1/);
+      expect(labelValues(text).join(' ')).not.to.match(/Not-A-Code|alice|127\.0\.0\.1/);
+    });
+  });
+
+  describe('after real token exchanges', () => {
+    let provider: TestProvider;
+    let text: string;
+    let baseline: string;
+    let refreshToken: string;
+
+    before(async () => {
+      provider = await startTestProvider();
+      ({
+        tokens: { refresh_token: refreshToken = '' },
+      } = await appLogin(provider.url));
+      baseline = await (await scrape(provider)).text();
+      await postToken(provider.url, exchangeForm(refreshToken));
+      await postToken(provider.url, { ...exchangeForm(refreshToken), audience: 'nobody' });
+      text = await (await scrape(provider)).text();
+    });
+
+    after(async () => {
+      await provider.close();
+    });
+
+    it('counts an issued token and a refusal by its reason code', () => {
+      const issued = 'oidc_handover_login_hint_tokens_issued_total';
+      const refused = 'oidc_handover_exchanges_refused_total{reason="audience_unknown"}';
+      expect(sample(text, issued) - sample(baseline, issued)).to.equal(1);
+      expect(sample(text, refused) - sample(baseline, refused)).to.equal(1);
+    });
+
+    it('times each exchange by its outcome', () => {
+      const series = (outcome: string) =>
+        `oidc_handover_exchange_duration_seconds_count{outcome="${outcome}"}`;
+      expect(sample(text, series('issued')) - sample(baseline, series('issued'))).to.equal(1);
+      expect(sample(text, series('refused')) - sample(baseline, series('refused'))).to.equal(1);
+    });
+
+    it('puts no token, username or IP into any label', () => {
+      const labels = labelValues(text).join(' ');
+      expect(labels).not.to.include(refreshToken);
+      expect(labels).not.to.match(/ohlht_|alice|127\.0\.0\.1|::1|nobody/);
+    });
+
+    it('lists every exchange reason code before it happens', () => {
+      expect(text).to.include('oidc_handover_exchanges_refused_total{reason="rate_limited"} 0');
     });
   });
 
