@@ -42,9 +42,30 @@ async function readStatements(url: string): Promise<number> {
   return Number(match[1]);
 }
 
+const SETTLE_POLL_MS = 50;
+const SETTLE_LIMIT_MS = 2_000;
+
+/**
+ * Waits until the statement count stops moving: requests still in flight when the load
+ * generator stopped are finished by the server, and their cost belongs to this round.
+ */
+async function settledStatements(url: string): Promise<number> {
+  let last = await readStatements(url);
+  const deadline = Date.now() + SETTLE_LIMIT_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    const now = await readStatements(url);
+    if (now === last) {
+      return now;
+    }
+    last = now;
+  }
+  return last;
+}
+
 async function snapshot(target: Target): Promise<Snapshot> {
   // Statements first: the scrape is one request, and the CPU readings follow it directly.
-  const statements = await readStatements(target.url);
+  const statements = await settledStatements(target.url);
   return {
     statements,
     providerCpuMs: processCpuMs(target.providerPid),

@@ -6,7 +6,7 @@ import { runScale } from './scale.ts';
 import { SCENARIO_KEYS, type ScenarioKey } from './scenarios.ts';
 import { type Bench, startBench } from './setup.ts';
 
-const FULL: Plan = { connections: [10, 50], rounds: 3, durationS: 5, warmupS: 1 };
+const FULL: Plan = { connections: [10, 50], rounds: 3, durationS: 4, warmupS: 1 };
 const SMOKE: Plan = { connections: [10], rounds: 1, durationS: 1, warmupS: 0.5 };
 const NEEDS_EXCHANGE: ScenarioKey[] = ['exchange', 'handover', 'journey'];
 
