@@ -9,6 +9,7 @@ import {
   storeLoginHintToken,
 } from '../../grants/login_hint_token.ts';
 import { settleCascades } from '../../grants/redemption/cascade.ts';
+import { hashId } from '../../provider/storage/hash.ts';
 import { authorizationRequest, DEMO, type PendingLogin } from './clients.ts';
 import type { TestProvider } from './provider.ts';
 import type { Hop, UserAgent } from './user_agent.ts';
@@ -25,6 +26,8 @@ export interface MintOptions {
   callerIp?: string;
   /** Seconds until expiry; zero or negative makes a token that is already expired. */
   ttl?: number;
+  /** Moves the stored original login this many seconds into the past (an older app login). */
+  ageSeconds?: number;
 }
 
 interface SourceToken {
@@ -68,7 +71,13 @@ export async function mintLoginHintToken(
     callerIp: options.callerIp ?? (await localhostIp()),
   };
   const token = createLoginHintTokenValue();
-  await storeLoginHintToken(provider.database.knex, token, grant, options.ttl ?? 60);
+  const { knex } = provider.database;
+  await storeLoginHintToken(knex, token, grant, options.ttl ?? 60);
+  if (options.ageSeconds) {
+    await knex('login_hint_tokens')
+      .where('id_hash', hashId(token))
+      .update({ auth_time: grant.authTime - options.ageSeconds });
+  }
   return token;
 }
 
