@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { request } from 'node:http';
 
 import type { Knex } from 'knex';
 import type * as client from 'openid-client';
@@ -109,4 +110,23 @@ export async function lastAuditReason(knex: Knex, event: string): Promise<string
 /** Waits until every cascade the provider started has finished. */
 export function cascadesSettled(provider: TestProvider): Promise<void> {
   return settleCascades(provider.provider);
+}
+
+/** A GET sent from another local source address (another device, as far as the IP goes). */
+export function getFromAddress(
+  localAddress: string,
+  url: URL,
+): Promise<{ status: number; location: URL | undefined }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { localAddress }, (response) => {
+      response.resume();
+      const { location } = response.headers;
+      resolve({
+        status: response.statusCode ?? 0,
+        location: location ? new URL(location, url) : undefined,
+      });
+    });
+    outgoing.once('error', reject);
+    outgoing.end();
+  });
 }
