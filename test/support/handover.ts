@@ -13,7 +13,7 @@ import { settleCascades } from '../../grants/redemption/cascade.ts';
 import { hashId } from '../../provider/storage/hash.ts';
 import { authorizationRequest, DEMO, type PendingLogin } from './clients.ts';
 import type { TestProvider } from './provider.ts';
-import type { Hop, UserAgent } from './user_agent.ts';
+import { formAction, type Hop, type UserAgent } from './user_agent.ts';
 
 /** The IP the provider sees for a request to `localhost` from this process. */
 export async function localhostIp(): Promise<string> {
@@ -129,4 +129,13 @@ export function getFromAddress(
     outgoing.once('error', reject);
     outgoing.end();
   });
+}
+
+/** Submits the page's first form with its hidden fields, as the browser's script would. */
+export async function submitHiddenForm(agent: UserAgent, page: Hop): Promise<Hop> {
+  const html = await page.response.text();
+  const fields = Object.fromEntries(
+    [...html.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
+  );
+  return agent.go(formAction(html, page.url), { form: fields });
 }
