@@ -162,7 +162,12 @@ export async function deleteUnusedLoginHintTokens(
   knex: Knex,
   sourceGrantId: string,
 ): Promise<number> {
-  return knex(TABLE).where('source_grant_id', sourceGrantId).whereNull('consumed_at').delete();
+  // With returning rows both drivers answer the same way (PGlite reports counts differently).
+  const deleted: unknown[] = await knex(TABLE)
+    .where('source_grant_id', sourceGrantId)
+    .whereNull('consumed_at')
+    .delete(['source_grant_id']);
+  return deleted.length;
 }
 
 /** The browser sessions that tokens minted from a grant created (not those they reused). */
