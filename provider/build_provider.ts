@@ -76,6 +76,8 @@ function buildConfiguration(inputs: ProviderInputs): Configuration {
       introspection: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       backchannelLogout: { enabled: true },
+      // The `claims` parameter lets a website insist on an acr (an essential acr claim).
+      claimsParameter: { enabled: true },
       dPoP: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       requestObjects: { enabled: true },

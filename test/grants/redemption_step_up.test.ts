@@ -67,6 +67,11 @@ describe('GET /auth with a login_hint_token that is not enough for the request',
     await expectRealLogin({ acr_values: 'urn:oidc-handover:loa:2' }, 'step_up_acr_values');
   });
 
+  it('asks for a real login when an essential acr claim is not met', async () => {
+    const claims = { id_token: { acr: { essential: true, value: 'urn:oidc-handover:loa:2' } } };
+    await expectRealLogin({ claims: JSON.stringify(claims) }, 'step_up_essential_acr');
+  });
+
   it('asks for a real login when id_token_hint names another subject', async () => {
     const agent = new UserAgent(provider.url);
     const pending = await authorizationRequest(website, { redirect_uri: DEMO.website.redirectUri });
