@@ -87,7 +87,9 @@ async function confirm(ctx: Context, provider: Provider, deps: HandoverDeps): Pr
 async function decline(ctx: Context, provider: Provider, deps: HandoverDeps): Promise<void> {
   const interaction = await takeReference(ctx, provider);
   const requester = requesterOf(ctx, interaction);
-  await auditRedemption(deps.knex, 'redemption.refused', REDEMPTION_REASON.switchDeclined, {
+  await auditRedemption(deps.knex, {
+    event: 'redemption.refused',
+    reason: REDEMPTION_REASON.switchDeclined,
     requester,
   });
   await finish(ctx, provider, {});

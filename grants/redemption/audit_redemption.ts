@@ -10,14 +10,17 @@ export interface Requester {
   ip: string;
 }
 
+/** One redemption decision to audit. */
+export interface RedemptionDecision {
+  event: AuditEvent['event'];
+  reason: RedemptionReason;
+  requester: Requester;
+  token?: StoredLoginHintToken | undefined;
+}
+
 /** Audits one redemption decision with the token's account and source grant, never its value. */
-export function auditRedemption(
-  knex: Knex,
-  event: AuditEvent['event'],
-  reason: RedemptionReason,
-  context: { requester: Requester; token?: StoredLoginHintToken | undefined },
-): Promise<void> {
-  const { requester, token } = context;
+export function auditRedemption(knex: Knex, decision: RedemptionDecision): Promise<void> {
+  const { event, reason, requester, token } = decision;
   return recordAudit(knex, {
     event,
     reason,

@@ -31,7 +31,7 @@ export async function checkAtPushedRequest(
       ? REDEMPTION_REASON.referenceOutsidePar
       : REDEMPTION_REASON.malformed;
     const requester = { clientId: ctx.oidc.client?.clientId, ip: clientIp(ctx) };
-    await auditRedemption(deps.knex, 'redemption.refused', reason, { requester });
+    await auditRedemption(deps.knex, { event: 'redemption.refused', reason, requester });
   }
 
   // A pushed request object would be stored exactly as sent, raw token included. Without it

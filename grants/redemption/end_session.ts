@@ -15,10 +15,9 @@ interface BackchannelClient {
 
 async function notifyBackchannel(
   provider: Provider,
-  clientId: string,
-  accountId: string,
-  sid: string | undefined,
+  target: { clientId: string; accountId: string; sid: string | undefined },
 ): Promise<void> {
+  const { clientId, accountId, sid } = target;
   const client = (await provider.Client.find(clientId)) as unknown as BackchannelClient | undefined;
   if (!client?.backchannelLogoutUri) {
     return;
@@ -56,7 +55,7 @@ export async function endSessionByUid(
   if (accountId) {
     await Promise.all(
       authorizations.map(([clientId, { sid }]) =>
-        notifyBackchannel(provider, clientId, accountId, sid),
+        notifyBackchannel(provider, { clientId, accountId, sid }),
       ),
     );
   }

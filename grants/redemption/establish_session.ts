@@ -36,5 +36,5 @@ export async function establishSession(
   }
   await recordRedemptionSession(deps.knex, hash, { uid: session.uid, created });
   const reason = created ? REDEMPTION_REASON.sessionCreated : REDEMPTION_REASON.sessionReused;
-  await auditRedemption(deps.knex, 'redemption.accepted', reason, { requester, token });
+  await auditRedemption(deps.knex, { event: 'redemption.accepted', reason, requester, token });
 }

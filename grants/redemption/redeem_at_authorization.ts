@@ -39,7 +39,8 @@ function presentedHash(ctx: KoaContextWithOIDC, value: unknown): Buffer | Redemp
 function refuse(redemption: Redemption, reason: RedemptionReason, inspection?: Inspection) {
   const token = inspection && 'token' in inspection ? inspection.token : undefined;
   const { knex } = redemption.deps;
-  return auditRedemption(knex, 'redemption.refused', reason, { ...redemption, token });
+  const { requester } = redemption;
+  return auditRedemption(knex, { event: 'redemption.refused', reason, requester, token });
 }
 
 async function handleRefusal(redemption: Redemption, inspection: Inspection): Promise<void> {
@@ -78,7 +79,7 @@ async function redeemUsable(
     return;
   }
 
-  const conditions = { targetClientId: token.targetClientId, callerIp: bindingIp(deps, ctx) };
+  const conditions = { targetClientId: ctx.oidc.client!.clientId, callerIp: bindingIp(deps, ctx) };
   const consumed = await consumeLoginHintToken(deps.knex, hash, conditions);
   if (!consumed) {
     await handleRefusal(redemption, await inspect(redemption));
@@ -118,7 +119,7 @@ export async function redeemAtAuthorization(
 
   const hash = presentedHash(ctx, value);
   if (!Buffer.isBuffer(hash)) {
-    await auditRedemption(deps.knex, 'redemption.refused', hash, { requester });
+    await auditRedemption(deps.knex, { event: 'redemption.refused', reason: hash, requester });
     return;
   }
 

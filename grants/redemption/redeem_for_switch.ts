@@ -57,7 +57,7 @@ export async function redeemForSwitch(
     ? REDEMPTION_REASON.accountSwitched
     : (refusal ?? REDEMPTION_REASON.unknown);
   const token = consumed ?? ('token' in inspection ? inspection.token : undefined);
-  await auditRedemption(deps.knex, event, reason, { requester, token });
+  await auditRedemption(deps.knex, { event, reason, requester, token });
   if (!consumed) {
     return undefined;
   }

@@ -23,5 +23,5 @@ export async function handleReplay(
     forgetRequestSession(session);
   }
   const reason = ended ? REDEMPTION_REASON.replaySessionEnded : REDEMPTION_REASON.replayNoSession;
-  await auditRedemption(deps.knex, 'redemption.replayed', reason, { requester, token });
+  await auditRedemption(deps.knex, { event: 'redemption.replayed', reason, requester, token });
 }
