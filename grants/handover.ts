@@ -9,7 +9,7 @@ import {
   redemptionExtension,
   redemptionInteractions,
 } from './redemption/index.ts';
-import { registerTokenExchange } from './token_exchange/index.ts';
+import { exchangeExtension, registerTokenExchange } from './token_exchange/index.ts';
 
 /** What the handover needs from the running product. */
 export interface HandoverDeps {
@@ -30,7 +30,7 @@ export interface Handover {
 /** Assembles the token exchange (the app's half) and the redemption (the website's half). */
 export function createHandover(deps: HandoverDeps): Handover {
   return {
-    extension: redemptionExtension(deps),
+    extension: { ...exchangeExtension(), ...redemptionExtension(deps) },
     interactions: redemptionInteractions(deps),
     install(provider) {
       registerTokenExchange(provider, deps);
