@@ -1,83 +1,62 @@
-import { lookup } from 'node:dns/promises';
 import { request } from 'node:http';
 
 import type { Knex } from 'knex';
-import type * as client from 'openid-client';
-
-import {
-  createLoginHintTokenValue,
-  type HandoverGrant,
-  storeLoginHintToken,
-} from '../../grants/login_hint_token.ts';
+import * as client from 'openid-client';
 import { settleCascades } from '../../grants/redemption/cascade.ts';
+import {
+  LOGIN_HINT_TOKEN_TYPE,
+  TOKEN_EXCHANGE_GRANT,
+  TOKEN_TYPE,
+} from '../../grants/token_types.ts';
 import { hashId } from '../../provider/storage/hash.ts';
-import { authorizationRequest, DEMO, type PendingLogin } from './clients.ts';
+import { appClient, authorizationRequest, DEMO, type PendingLogin } from './clients.ts';
 import type { TestProvider } from './provider.ts';
 import { formAction, type Hop, type UserAgent } from './user_agent.ts';
-
-/** The IP the provider sees for a request to `localhost` from this process. */
-export async function localhostIp(): Promise<string> {
-  const { address } = await lookup('localhost');
-  return address;
-}
 
 /** How a test token differs from an ordinary one. */
 export interface MintOptions {
   audience?: string;
-  callerIp?: string;
   /** Seconds until expiry; zero or negative makes a token that is already expired. */
   ttl?: number;
   /** Moves the stored original login this many seconds into the past (an older app login). */
   ageSeconds?: number;
 }
 
-interface SourceToken {
-  accountId: string;
-  clientId: string;
-  grantId: string;
-  authTime?: number | undefined;
-  amr?: string[] | undefined;
-  acr?: string | undefined;
+async function subjectTokenType(provider: TestProvider, value: string): Promise<string> {
+  const refresh = await provider.provider.RefreshToken.find(value);
+  return refresh ? TOKEN_TYPE.refresh_token : TOKEN_TYPE.access_token;
 }
 
-async function findSourceToken(provider: TestProvider, value: string): Promise<SourceToken> {
-  const found =
-    (await provider.provider.RefreshToken.find(value)) ??
-    (await provider.provider.AccessToken.find(value));
-  if (!found?.accountId || !found.grantId) {
-    throw new Error('the app token is not active');
-  }
-  return found as SourceToken;
+async function exchange(provider: TestProvider, appToken: string, audience: string) {
+  const config = await appClient(provider.url);
+  const response = await client.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, {
+    subject_token: appToken,
+    subject_token_type: await subjectTokenType(provider, appToken),
+    requested_token_type: LOGIN_HINT_TOKEN_TYPE,
+    audience,
+  });
+  return response.access_token;
 }
 
 /**
- * Mints a login_hint_token for an app token, with the data the token exchange stores (its
- * grant, account, original auth_time, amr and acr). The only place tests mint tokens: it
- * can switch to the real exchange over HTTP without touching the tests.
+ * Gets a login_hint_token for an app token through the real token exchange (POST /token),
+ * as the app does; the options then age or expire the stored row instead of waiting.
  */
 export async function mintLoginHintToken(
   provider: TestProvider,
   appToken: string,
   options: MintOptions = {},
 ): Promise<string> {
-  const source = await findSourceToken(provider, appToken);
-  const grant: HandoverGrant = {
-    accountId: source.accountId,
-    sourceClientId: source.clientId,
-    targetClientId: options.audience ?? DEMO.website.clientId,
-    sourceGrantId: source.grantId,
-    authTime: source.authTime ?? Math.floor(Date.now() / 1000),
-    amr: source.amr,
-    acr: source.acr,
-    callerIp: options.callerIp ?? (await localhostIp()),
-  };
-  const token = createLoginHintTokenValue();
-  const { knex } = provider.database;
-  await storeLoginHintToken(knex, token, grant, options.ttl ?? 60);
+  const token = await exchange(provider, appToken, options.audience ?? DEMO.website.clientId);
+  const row = provider.database.knex('login_hint_tokens').where('id_hash', hashId(token));
   if (options.ageSeconds) {
-    await knex('login_hint_tokens')
-      .where('id_hash', hashId(token))
-      .update({ auth_time: grant.authTime - options.ageSeconds });
+    await row.clone().decrement('auth_time', options.ageSeconds);
+  }
+  if (options.ttl !== undefined) {
+    const ttl = options.ttl;
+    await row.clone().update({
+      expires_at: provider.database.knex.raw("now() + ? * interval '1 second'", [ttl]),
+    });
   }
   return token;
 }
