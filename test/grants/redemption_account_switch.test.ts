@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type * as client from 'openid-client';
-
+import { hashId } from '../../provider/storage/hash.ts';
 import {
   appLogin,
   authorizationRequest,
@@ -121,5 +121,23 @@ describe('GET /auth with a login_hint_token while another account is signed in',
     expect(await lastAuditReason(provider.database.knex, 'redemption.refused')).to.equal(
       'account_switch_declined',
     );
+  });
+
+  it('keeps the current account when the token expired on the confirmation page', async () => {
+    const { browser, token } = await bobsBrowserWithAlicesToken();
+    const { hop, pending } = await handoverLogin(browser, website, {
+      redirect_uri: DEMO.website.redirectUri,
+      login_hint_token: token,
+    });
+    const { knex } = provider.database;
+    await knex('login_hint_tokens')
+      .where('id_hash', hashId(token))
+      .update({ expires_at: knex.raw("now() - interval '1 second'") });
+
+    const callback = await answer(browser, hop, 0);
+    const tokens = await finishLogin(website, pending, callback.location!);
+    const bob = await appLogin(provider.url, DEMO.bob);
+    expect(tokens.claims()!.sub).to.equal(bob.tokens.claims()!.sub);
+    expect(await lastAuditReason(knex, 'redemption.refused')).to.equal('expired');
   });
 });
