@@ -6,6 +6,7 @@ import type { Context, Next } from 'koa';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { AuditEvent } from '../grants/audit.ts';
+import { REDEMPTION_REASON } from '../grants/redemption/reasons.ts';
 import { EXCHANGE_REASON_CODES } from '../grants/token_exchange/reasons.ts';
 import { type Database, statementCounter } from './storage/database.ts';
 
@@ -14,7 +15,11 @@ const PREFIX = 'oidc_handover_';
 // A label must never carry a value from a request: reasons outside the documented codes are
 // counted as "other".
 const EXCHANGE_REASONS = new Set<string>(EXCHANGE_REASON_CODES);
-const CODE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+const REDEMPTION_REASONS = new Set<string>(Object.values(REDEMPTION_REASON));
+// What a refused redemption can say (the others are acceptance, replay and cascade codes).
+const REDEMPTION_REFUSALS = Object.values(REDEMPTION_REASON).filter(
+  (reason) => !/^(session_|account_switched|replay_|unused_)/.test(reason),
+);
 
 /** Every metric of the process; one registry, as one process runs one provider. */
 export const metricsRegistry = new Registry();
@@ -47,6 +52,9 @@ const exchangesRefused = new Counter({
 // Every known code starts at 0, so that rate() and alerts see a series before its first event.
 for (const reason of EXCHANGE_REASON_CODES.filter((code) => code !== 'issued')) {
   exchangesRefused.inc({ reason }, 0);
+}
+for (const reason of REDEMPTION_REFUSALS) {
+  redemptionsRefused.inc({ reason }, 0);
 }
 
 const replays = new Counter({
@@ -100,9 +108,8 @@ const poolWaiting = new Gauge({
 /** The audit events seen while serving one request, to label its latency. */
 const requestEvents = new AsyncLocalStorage<AuditEvent['event'][]>();
 
-function reasonLabel(known: Set<string> | RegExp, reason: string): string {
-  const isKnown = known instanceof RegExp ? known.test(reason) : known.has(reason);
-  return isKnown ? reason : 'other';
+function reasonLabel(known: Set<string>, reason: string): string {
+  return known.has(reason) ? reason : 'other';
 }
 
 const COUNTERS: Record<AuditEvent['event'], (reason: string) => void> = {
@@ -111,7 +118,7 @@ const COUNTERS: Record<AuditEvent['event'], (reason: string) => void> = {
     exchangesRefused.inc({ reason: reasonLabel(EXCHANGE_REASONS, reason) }),
   'redemption.accepted': () => redeemed.inc(),
   'redemption.refused': (reason) =>
-    redemptionsRefused.inc({ reason: reasonLabel(CODE_PATTERN, reason) }),
+    redemptionsRefused.inc({ reason: reasonLabel(REDEMPTION_REASONS, reason) }),
   'redemption.replayed': () => replays.inc(),
   'cascade.revoked': () => cascades.inc(),
 };

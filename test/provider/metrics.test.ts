@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 
 import { recordAudit } from '../../grants/audit.ts';
-import { appLogin } from '../support/clients.ts';
+import { appLogin, DEMO, websiteClient } from '../support/clients.ts';
 import { exchangeForm, postToken } from '../support/exchange.ts';
+import { handoverLogin, mintLoginHintToken } from '../support/handover.ts';
 import { startTestProvider, type TestProvider } from '../support/provider.ts';
+import { UserAgent } from '../support/user_agent.ts';
 
 const METRICS_TOKEN = 'metrics-test-token-0123456789';
 
@@ -132,6 +134,22 @@ describe('GET /metrics', () => {
 
     it('lists every exchange reason code before it happens', () => {
       expect(text).to.include('oidc_handover_exchanges_refused_total{reason="rate_limited"} 0');
+    });
+
+    it('counts and times a redemption and a replay at /auth', async () => {
+      const token = await mintLoginHintToken(provider, refreshToken);
+      const config = await websiteClient(provider.url);
+      const params = { redirect_uri: DEMO.website.redirectUri, login_hint_token: token };
+      const first = await handoverLogin(new UserAgent(provider.url), config, params);
+      expect(first.hop.location?.searchParams.get('code')).to.be.a('string');
+      await handoverLogin(new UserAgent(provider.url), config, params);
+      const after = await (await scrape(provider)).text();
+      const delta = (series: string) => sample(after, series) - sample(text, series);
+      expect(delta('oidc_handover_login_hint_tokens_redeemed_total')).to.equal(1);
+      expect(delta('oidc_handover_replays_detected_total')).to.equal(1);
+      const latency = 'oidc_handover_redemption_duration_seconds_count{outcome="accepted"}';
+      expect(delta(latency)).to.equal(1);
+      expect(labelValues(after).join(' ')).not.to.match(/ohlht_|alice|127\.0\.0\.1|::1/);
     });
   });
 
