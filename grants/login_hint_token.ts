@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 
 import { hashId } from '../provider/storage/hash.ts';
-import type { AuditRow } from './audit.ts';
 
 /** Every login_hint_token starts with this, so secret scanners can recognise a leaked one. */
 export const LOGIN_HINT_TOKEN_PREFIX = 'ohlht_';
@@ -33,7 +32,8 @@ export interface StoredLoginHintToken extends HandoverGrant {
   sessionCreated: boolean;
 }
 
-interface Row {
+/** A login_hint_tokens row as the database returns it. */
+export interface Row {
   account_id: string;
   source_client_id: string;
   target_client_id: string;
@@ -48,7 +48,8 @@ interface Row {
   session_created: boolean;
 }
 
-function fromRow(row: Row): StoredLoginHintToken {
+/** A stored row in the shape the redemption reads. */
+export function fromRow(row: Row): StoredLoginHintToken {
   return {
     accountId: row.account_id,
     sourceClientId: row.source_client_id,
@@ -105,67 +106,6 @@ export async function storeLoginHintToken(
     caller_ip: grant.callerIp,
     expires_at: knex.raw("now() + ? * interval '1 second'", [ttlSeconds]),
   });
-}
-
-/** What storing an issued token takes besides the token: its lifetime, audit row and origin. */
-export interface IssueRecord {
-  ttlSeconds: number;
-  audit: AuditRow;
-  /** The subject token's browser session; one created by a handover may not hand over again. */
-  sessionUid: string | undefined;
-}
-
-// Three steps, one round trip: refuse a subject whose session a handover created (handovers do
-// not chain), store the token, and write its audit row only if the token was stored. The row
-// and the token commit together.
-const ISSUE_SQL = `
-with chained as (
-  select 1 from ${TABLE} where session_uid = :session_uid and session_created
-), stored as (
-  insert into ${TABLE} (id_hash, account_id, source_client_id, target_client_id,
-    source_grant_id, auth_time, amr, acr, caller_ip, expires_at)
-  select :id_hash, :account_id, :source_client_id, :target_client_id, :source_grant_id,
-    :auth_time, cast(:amr as jsonb), :acr, :caller_ip, now() + :ttl * interval '1 second'
-  where not exists (select 1 from chained)
-  returning 1
-)
-insert into audit_events (event, reason, client_id, target_client_id, account_id, grant_id, ip)
-select :event, :reason, :client_id, :audit_target_client_id, :audit_account_id, :grant_id, :ip
-from stored
-returning 1 as stored`;
-
-/**
- * Stores a minted token's hash with its audit row in one statement; answers false, storing
- * nothing, when the subject's session was created by a handover.
- */
-export async function storeIssuedLoginHintToken(
-  knex: Knex,
-  token: string,
-  grant: HandoverGrant,
-  record: IssueRecord,
-): Promise<boolean> {
-  const { audit } = record;
-  const result = await knex.raw<{ rows: unknown[] }>(ISSUE_SQL, {
-    session_uid: record.sessionUid ?? null,
-    id_hash: hashId(token),
-    account_id: grant.accountId,
-    source_client_id: grant.sourceClientId,
-    target_client_id: grant.targetClientId,
-    source_grant_id: grant.sourceGrantId,
-    auth_time: grant.authTime,
-    amr: grant.amr ? JSON.stringify(grant.amr) : null,
-    acr: grant.acr ?? null,
-    caller_ip: grant.callerIp,
-    ttl: record.ttlSeconds,
-    event: audit.event,
-    reason: audit.reason,
-    client_id: audit.client_id,
-    audit_target_client_id: audit.target_client_id,
-    audit_account_id: audit.account_id,
-    grant_id: audit.grant_id,
-    ip: audit.ip,
-  });
-  return result.rows.length === 1;
 }
 
 /** Reads a token's row without changing it (to explain a refusal, or to check at PAR). */

@@ -1,8 +1,9 @@
 import type { KoaContextWithOIDC, Session } from 'oidc-provider';
 
-import type { HandoverDeps } from '../handover.ts';
-import { recordRedemptionSession, type StoredLoginHintToken } from '../login_hint_token.ts';
-import { auditRedemption, type Requester } from './audit_redemption.ts';
+import { announceAudit } from '../audit.ts';
+import type { RedemptionRecord } from '../audited_writes.ts';
+import type { StoredLoginHintToken } from '../login_hint_token.ts';
+import type { Requester } from './audit_redemption.ts';
 import { REDEMPTION_REASON } from './reasons.ts';
 
 function isNewSession(session: Session): boolean {
@@ -11,15 +12,30 @@ function isNewSession(session: Session): boolean {
 }
 
 /**
- * Signs the browser in with the token's original authentication (never "now"), or keeps the
- * session when it is already this account's; records which session the token led to.
+ * What the consume records with the token, decided before it: the session the token leads to
+ * (a new login, or the same account's session kept) and the accepted audit event.
  */
-export async function establishSession(
+export function redemptionRecord(ctx: KoaContextWithOIDC, requester: Requester): RedemptionRecord {
+  const session = ctx.oidc.session!;
+  const created = session.accountId === undefined;
+  const reason = created ? REDEMPTION_REASON.sessionCreated : REDEMPTION_REASON.sessionReused;
+  return {
+    // The uid stays the same through loginAccount and resetIdentifier; only the cookie changes.
+    session: { uid: session.uid, created },
+    audit: { event: 'redemption.accepted', reason, clientId: requester.clientId, ip: requester.ip },
+  };
+}
+
+/**
+ * Signs the browser in with the consumed token's original authentication (never "now"), or
+ * keeps the session when it is already this account's. The consume already stored the session
+ * and the audit row; this writes the audit log line and the metrics.
+ */
+export function establishSession(
   ctx: KoaContextWithOIDC,
-  deps: HandoverDeps,
-  redemption: { hash: Buffer; token: StoredLoginHintToken; requester: Requester },
-): Promise<void> {
-  const { hash, token, requester } = redemption;
+  redemption: { token: StoredLoginHintToken; requester: Requester },
+): void {
+  const { token, requester } = redemption;
   const session = ctx.oidc.session!;
   const created = session.accountId === undefined;
   if (created) {
@@ -34,7 +50,14 @@ export async function establishSession(
       session.resetIdentifier();
     }
   }
-  await recordRedemptionSession(deps.knex, hash, { uid: session.uid, created });
   const reason = created ? REDEMPTION_REASON.sessionCreated : REDEMPTION_REASON.sessionReused;
-  await auditRedemption(deps.knex, { event: 'redemption.accepted', reason, requester, token });
+  announceAudit({
+    event: 'redemption.accepted',
+    reason,
+    clientId: requester.clientId,
+    targetClientId: token.targetClientId,
+    accountId: token.accountId,
+    grantId: token.sourceGrantId,
+    ip: requester.ip,
+  });
 }

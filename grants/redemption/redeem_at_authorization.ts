@@ -1,10 +1,10 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { clientIp } from '../../provider/http/client_ip.ts';
+import { redeemLoginHintToken } from '../audited_writes.ts';
 import type { HandoverDeps } from '../handover.ts';
-import { consumeLoginHintToken } from '../login_hint_token.ts';
 import { auditRedemption, type Requester } from './audit_redemption.ts';
-import { establishSession } from './establish_session.ts';
+import { establishSession, redemptionRecord } from './establish_session.ts';
 import { bindingIp, type Inspection, inspectToken } from './inspect_token.ts';
 import { REDEMPTION_REASON, type RedemptionReason } from './reasons.ts';
 import { handleReplay } from './replay.ts';
@@ -80,12 +80,13 @@ async function redeemUsable(
   }
 
   const conditions = { targetClientId: ctx.oidc.client!.clientId, callerIp: bindingIp(deps, ctx) };
-  const consumed = await consumeLoginHintToken(deps.knex, hash, conditions);
+  const record = redemptionRecord(ctx, redemption.requester);
+  const consumed = await redeemLoginHintToken(deps.knex, hash, conditions, record);
   if (!consumed) {
     await handleRefusal(redemption, await inspect(redemption));
     return;
   }
-  await establishSession(ctx, deps, { ...redemption, token: consumed });
+  establishSession(ctx, { ...redemption, token: consumed });
 }
 
 function inspect(redemption: Redemption): Promise<Inspection> {

@@ -2,8 +2,9 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { clientIp } from '../../provider/http/client_ip.ts';
 import { announceAudit, auditRow } from '../audit.ts';
+import { storeIssuedLoginHintToken } from '../audited_writes.ts';
 import type { HandoverDeps } from '../handover.ts';
-import { createLoginHintTokenValue, storeIssuedLoginHintToken } from '../login_hint_token.ts';
+import { createLoginHintTokenValue } from '../login_hint_token.ts';
 import { LOGIN_HINT_TOKEN_TYPE } from '../token_types.ts';
 import { issuedEvent } from './audit_trail.ts';
 import { chainedHandover } from './handover_origin.ts';

@@ -133,7 +133,10 @@ describe('GET /metrics', () => {
     });
 
     it('lists every exchange reason code before it happens', () => {
-      expect(text).to.include('oidc_handover_exchanges_refused_total{reason="rate_limited"} 0');
+      // Other test files in this process may have moved it already: the series must exist.
+      expect(text).to.match(
+        /^oidc_handover_exchanges_refused_total\{reason="rate_limited"\} \d+$/m,
+      );
     });
 
     it('counts and times a redemption and a replay at /auth', async () => {
