@@ -22,12 +22,20 @@ export interface BenchIdentity {
   subjectToken: string;
   /** The browser signed in to the provider: its cookie jar holds the session. */
   agent: UserAgent;
+  /** More browsers signed in as alice, each its own session, to mint refresh tokens in parallel. */
+  minters: UserAgent[];
 }
 
-/** Signs alice in once through the login form (the only password check of the run). */
+// Browser sessions that mint refresh tokens side by side (one flow at a time in each).
+const MINTERS = 4;
+
+/** Signs alice in through the login form: the only password checks of the run, before it. */
 export async function signIn(issuer: string): Promise<BenchIdentity> {
   const { agent, tokens } = await appLogin(issuer, DEMO.alice);
-  return { subjectToken: tokens.refresh_token!, agent };
+  const minters = await Promise.all(
+    Array.from({ length: MINTERS }, async () => (await appLogin(issuer, DEMO.alice)).agent),
+  );
+  return { subjectToken: tokens.refresh_token!, agent, minters };
 }
 
 async function mintOneRefreshToken(
@@ -69,7 +77,8 @@ export async function inParallel<T>(
 /**
  * Fresh refresh tokens of demo-app, each through cookie SSO (no password check). Every
  * refresh rotates its token, so each benchmark connection starts its own chain from one.
- * One at a time: parallel flows in one browser session would overwrite each other's state.
+ * One flow at a time per browser session: parallel flows in one session would overwrite each
+ * other's state, so several sessions mint side by side.
  */
 export async function mintRefreshTokens(
   issuer: string,
@@ -77,7 +86,12 @@ export async function mintRefreshTokens(
   count: number,
 ): Promise<string[]> {
   const config = await appClient(issuer);
-  return inParallel(count, 1, () => mintOneRefreshToken(config, identity.agent));
+  const { minters } = identity;
+  const perMinter = Math.ceil(count / minters.length);
+  const chunks = await Promise.all(
+    minters.map((agent) => inParallel(perMinter, 1, () => mintOneRefreshToken(config, agent))),
+  );
+  return chunks.flat().slice(0, count);
 }
 
 /** The form body of the app's token exchange for a login_hint_token addressed to demo-website. */

@@ -1,6 +1,6 @@
 import type { BenchIdentity } from './fixtures.ts';
 import { type Measurement, measureRound, type Target } from './load.ts';
-import { type Results, resultKey } from './report.ts';
+import { type Results, resultKey, type Statements } from './report.ts';
 import { createTally } from './responses.ts';
 import { SCENARIOS, type ScenarioKey } from './scenarios.ts';
 
@@ -15,14 +15,20 @@ export interface Plan {
 // Handover tokens are single-use: each round mints what the last handover or cookie-SSO rate
 // suggests, plus room.
 const TOKEN_HEADROOM = 1.3;
-const DEFAULT_AUTH_RATE = 1000;
+const DEFAULT_AUTH_RATE = 200;
 
 /** What the rounds run against, and the measurements collected so far. */
 export interface RunState {
   target: Target;
   identity: BenchIdentity;
   results: Results;
+  /** SQL statements per unit, counted exactly on one connection (see calibrate). */
+  statements: Statements;
 }
+
+// Units of work sent one at a time to count statements exactly, free of the requests a timed
+// round cuts off at its end and of the cleanup job's batches.
+const CALIBRATION_UNITS = 30;
 
 function expectedAuthRequests(state: RunState, connections: number, durationS: number): number {
   const last = (key: ScenarioKey) => state.results.get(resultKey(key, connections))?.at(-1)?.rate;
@@ -59,11 +65,28 @@ function progress(key: ScenarioKey, connections: number, m: Measurement): void {
   );
 }
 
-/** Warms up, then runs the rounds, each scenario at each connection count. */
+async function calibrate(state: RunState, key: ScenarioKey): Promise<number> {
+  const scenario = SCENARIOS[key];
+  const tally = createTally();
+  const round = await scenario.prepare({
+    issuer: state.target.url,
+    identity: state.identity,
+    connections: 1,
+    tally,
+    expectedRequests: CALIBRATION_UNITS,
+  });
+  const amount = CALIBRATION_UNITS * scenario.requestsPerUnit;
+  const options = { connections: 1, durationS: 60, requestsPerUnit: scenario.requestsPerUnit };
+  const measured = await measureRound(state.target, { ...round, amount }, tally, options);
+  return measured.statements;
+}
+
+/** Warms up, counts statements, then runs the rounds: each scenario at each connection count. */
 export async function runRounds(state: RunState, plan: Plan, keys: ScenarioKey[]): Promise<void> {
   process.stderr.write('warming up\n');
   for (const key of keys) {
     await runScenario(state, key, plan.connections[0]!, plan.warmupS);
+    state.statements.set(key, await calibrate(state, key));
   }
   // Rounds interleave the scenarios, so that a noisy neighbour hits all of them alike.
   for (let round = 1; round <= plan.rounds; round += 1) {

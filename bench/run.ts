@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 
-import { checkTargets, markdownTable, type Results, targetList } from './report.ts';
+import { checkTargets, markdownTable, targetList } from './report.ts';
 import { type Plan, type RunState, runRounds } from './rounds.ts';
 import { runScale } from './scale.ts';
 import { SCENARIO_KEYS, type ScenarioKey } from './scenarios.ts';
@@ -15,13 +15,13 @@ function describeMachine(): string {
   return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
 }
 
-function printReport(results: Results, keys: ScenarioKey[], plan: Plan, skipped: boolean): boolean {
-  const checks = checkTargets(results, plan.connections);
+function printReport(state: RunState, keys: ScenarioKey[], plan: Plan, skipped: boolean): boolean {
+  const checks = checkTargets(state.results, state.statements, plan.connections);
   const lines = [
     '',
     `Machine: ${describeMachine()}; ${plan.rounds} rounds of ${plan.durationS} s, medians.`,
     '',
-    markdownTable(results, keys, plan.connections),
+    markdownTable(state.results, state.statements, keys, plan.connections),
     '',
     targetList(checks),
     ...(skipped
@@ -36,9 +36,14 @@ function printReport(results: Results, keys: ScenarioKey[], plan: Plan, skipped:
 async function runMain(bench: Bench, argv: string[]): Promise<boolean> {
   const plan = argv.includes('--smoke') ? SMOKE : FULL;
   const keys = SCENARIO_KEYS.filter((key) => bench.exchanging || !NEEDS_EXCHANGE.includes(key));
-  const state: RunState = { target: bench.target, identity: bench.identity, results: new Map() };
+  const state: RunState = {
+    target: bench.target,
+    identity: bench.identity,
+    results: new Map(),
+    statements: new Map(),
+  };
   await runRounds(state, plan, keys);
-  const met = printReport(state.results, keys, plan, !bench.exchanging);
+  const met = printReport(state, keys, plan, !bench.exchanging);
   // The smoke run only proves that every scenario works: its numbers are too short to judge.
   return met || argv.includes('--smoke');
 }

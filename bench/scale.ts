@@ -67,7 +67,12 @@ async function insertRows(url: string): Promise<void> {
 
 async function throughput(bench: Bench, label: string): Promise<RunState> {
   process.stderr.write(`${label}\n`);
-  const state: RunState = { target: bench.target, identity: bench.identity, results: new Map() };
+  const state: RunState = {
+    target: bench.target,
+    identity: bench.identity,
+    results: new Map(),
+    statements: new Map(),
+  };
   await runRounds(state, PLAN, KEYS);
   return state;
 }
@@ -168,11 +173,11 @@ export async function runScale(bench: Bench): Promise<boolean> {
     '',
     'Empty database:',
     '',
-    markdownTable(empty.results, KEYS, PLAN.connections),
+    markdownTable(empty.results, empty.statements, KEYS, PLAN.connections),
     '',
     `${ROWS} expired or consumed rows in oidc_models and in login_hint_tokens:`,
     '',
-    markdownTable(full.results, KEYS, PLAN.connections),
+    markdownTable(full.results, full.statements, KEYS, PLAN.connections),
     '',
     ...checks,
     '',

@@ -2,10 +2,10 @@ import type { Knex } from 'knex';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 
-import { type AccountRecord, loadAccount } from '../../provider/accounts.ts';
+import type { AccountRecord } from '../../provider/accounts.ts';
 import { clientIp } from '../../provider/http/client_ip.ts';
 import type { HandoverDeps } from '../handover.ts';
-import { loadLoginHintToken, type StoredLoginHintToken } from '../login_hint_token.ts';
+import { fromRow, type Row, type StoredLoginHintToken } from '../login_hint_token.ts';
 import { REDEMPTION_REASON, type RedemptionReason } from './reasons.ts';
 
 /** What a token is checked against, besides its own row. */
@@ -44,9 +44,51 @@ function rowReason(
   return undefined;
 }
 
-async function isSourceGrantLive(provider: Provider, grantId: string): Promise<boolean> {
-  // Grant.find also refuses an expired grant.
-  return (await provider.Grant.find(grantId)) !== undefined;
+// The token's row, its account when active, and whether the source grant is still live, in
+// one round trip instead of three. The grant is found as the adapter stores it: by the SHA-256
+// of its id, and expired when its expires_at has passed (what Grant.find refuses).
+const INSPECT_SQL = `
+select t.*, t.expires_at <= now() as expired,
+  a.username as account_username, a.claims as account_claims,
+  exists (
+    select 1 from oidc_models g
+    where g.model = 'Grant' and g.id_hash = sha256(convert_to(t.source_grant_id, 'UTF8'))
+      and (g.expires_at is null or g.expires_at > now())
+  ) as source_grant_live
+from login_hint_tokens t
+left join accounts a on a.id = t.account_id and not a.disabled
+where t.id_hash = ?`;
+
+interface InspectedRow extends Row {
+  expired: boolean;
+  account_username: string | null;
+  account_claims: Record<string, unknown> | null;
+  source_grant_live: boolean;
+}
+
+interface Inspected {
+  token: StoredLoginHintToken & { expired: boolean };
+  account: AccountRecord | undefined;
+  sourceGrantLive: boolean;
+}
+
+async function loadInspected(knex: Knex, hash: Buffer): Promise<Inspected | undefined> {
+  const result = await knex.raw<{ rows: InspectedRow[] }>(INSPECT_SQL, [hash]);
+  const row = result.rows[0];
+  if (!row) {
+    return undefined;
+  }
+  const account =
+    row.account_username === null
+      ? undefined
+      : {
+          id: row.account_id,
+          username: row.account_username,
+          claims: row.account_claims ?? {},
+          disabled: false,
+        };
+  const token = { ...fromRow(row), expired: Boolean(row.expired) };
+  return { token, account, sourceGrantLive: Boolean(row.source_grant_live) };
 }
 
 /**
@@ -54,10 +96,11 @@ async function isSourceGrantLive(provider: Provider, grantId: string): Promise<b
  * account it stands for. The atomic consume afterwards remains the final word.
  */
 export async function inspectToken(input: InspectionInput): Promise<Inspection> {
-  const token = await loadLoginHintToken(input.knex, input.hash);
-  if (!token) {
+  const inspected = await loadInspected(input.knex, input.hash);
+  if (!inspected) {
     return refused(REDEMPTION_REASON.unknown);
   }
+  const { token, account } = inspected;
 
   if (token.consumedAt) {
     return { kind: 'replayed', token };
@@ -68,12 +111,11 @@ export async function inspectToken(input: InspectionInput): Promise<Inspection> 
     return refused(reason, token);
   }
 
-  const account = await loadAccount(input.knex, token.accountId);
   if (!account) {
     return refused(REDEMPTION_REASON.accountDisabled, token);
   }
 
-  if (!(await isSourceGrantLive(input.provider, token.sourceGrantId))) {
+  if (!inspected.sourceGrantLive) {
     return refused(REDEMPTION_REASON.sourceGrantRevoked, token);
   }
   return { kind: 'usable', token, account };
