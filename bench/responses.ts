@@ -7,6 +7,8 @@ export interface Tally {
   firstBad: string | undefined;
   /** Latencies of whole units of work in ms, for scenarios made of several requests. */
   unitLatencies: number[];
+  /** When the last unit finished (performance.now()), to time a round by its own traffic. */
+  lastAt: number;
 }
 
 /** What a scenario keeps on a connection between requests. */
@@ -21,11 +23,12 @@ export type Headers = Request['headers'];
 
 /** A fresh tally for one round. */
 export function createTally(): Tally {
-  return { ok: 0, bad: 0, firstBad: undefined, unitLatencies: [] };
+  return { ok: 0, bad: 0, firstBad: undefined, unitLatencies: [], lastAt: 0 };
 }
 
 /** Counts one response as the scenario judged it. */
 export function count(tally: Tally, ok: boolean, status: number, body: string): void {
+  tally.lastAt = performance.now();
   if (ok) {
     tally.ok += 1;
     return;
