@@ -58,13 +58,24 @@ export function openDatabase(config: Pick<Config, 'database' | 'dataDir'>): Data
   return { knex: handle, kind };
 }
 
-/** Brings the schema up to date; safe to run from several instances at once (knex locks). */
+// Any constant works: it only serialises migration runs of instances sharing a database.
+const MIGRATION_LOCK = 0x6d696772;
+/** Another instance's migrations may take a while; waiting for them is not a stuck query. */
+const MIGRATION_WAIT = '60s';
+
+/**
+ * Brings the schema up to date; safe to run from several instances at once. knex's own lock
+ * lives in a table that the first run creates, so two runs on an empty database could race to
+ * create it: one advisory lock around the whole run makes the others wait, then find no work.
+ */
 export async function migrateDatabase(database: Database): Promise<string[]> {
-  const [, applied] = (await database.knex.migrate.latest({ migrationSource })) as [
-    number,
-    string[],
-  ];
-  return applied;
+  return database.knex.transaction(async (trx) => {
+    await trx.raw(`set local lock_timeout = '${MIGRATION_WAIT}'`);
+    await trx.raw(`set local statement_timeout = '${MIGRATION_WAIT}'`);
+    await trx.raw('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+    const [, applied] = (await trx.migrate.latest({ migrationSource })) as [number, string[]];
+    return applied;
+  });
 }
 
 /** Answers whether the database responds to a trivial query. */
