@@ -206,11 +206,7 @@ describe('consent page', () => {
     const callback = await loginThroughForm(new UserAgent(provider.url), pending, DEMO.alice);
     expect(callback.location?.origin).to.equal('http://localhost:4000');
     const tokens = await finishLogin(config, pending, callback.location!);
-    const userinfo = await client.fetchUserInfo(
-      config,
-      tokens.access_token,
-      tokens.claims()!.sub,
-    );
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
     expect(userinfo.email).to.equal('alice@example.com');
   });
 

@@ -40,8 +40,13 @@ export async function providerConfigFile(
 
 /** The environment of a spawned command: ours, without overrides that would beat the file. */
 function childEnv(): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _url, HANDOVER_CONFIG: _config, PORT: _port, ISSUER: _issuer, ...env } =
-    process.env;
+  const {
+    DATABASE_URL: _url,
+    HANDOVER_CONFIG: _config,
+    PORT: _port,
+    ISSUER: _issuer,
+    ...env
+  } = process.env;
   return env;
 }
 
