@@ -59,6 +59,8 @@ export interface TestProviderOptions {
   configure?: (json: Record<string, unknown>) => void;
   /** Reuse a database (a restart); default: a fresh one. */
   storage?: { database?: string; dataDir: string };
+  /** Listen on this port (a restart keeps its issuer); default: a free one. */
+  port?: number;
 }
 
 /** A provider started in this process for one test, with the config it runs. */
@@ -69,7 +71,7 @@ export interface TestProvider extends RunningServer {
 
 /** Starts a provider on a free port with the demo configuration (and the test's changes). */
 export async function startTestProvider(options: TestProviderOptions = {}): Promise<TestProvider> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const json = demoConfigJson();
   options.configure?.(json);
   const storage = options.storage ?? (await freshDatabase());
