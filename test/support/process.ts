@@ -58,8 +58,21 @@ export interface CommandResult {
 }
 
 /** Runs one of the project's scripts (a .ts file) with Node and waits for it to end. */
-export function runScript(script: string, args: string[]): Promise<CommandResult> {
-  const child = spawn(process.execPath, [script, ...args], { cwd: PROJECT_ROOT, env: childEnv() });
+export function runScript(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CommandResult> {
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...childEnv(), ...env },
+  });
+  return finished(child);
+}
+
+/** Runs an npm script of the project, as a person would type it, and waits for it to end. */
+export function runNpm(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+  const child = spawn('npm', args, { cwd: PROJECT_ROOT, env: { ...childEnv(), ...env } });
   return finished(child);
 }
 
