@@ -41,16 +41,42 @@ function postgresConfig(url: string): Knex.Config {
   };
 }
 
-function pgliteConfig(dataDir: string): Knex.Config {
-  const connection: Knex.StaticConnectionConfig =
-    dataDir === MEMORY_DATA_DIR ? {} : { filename: dataDir };
-  return { client: ClientPgLite, dialect: 'postgres', connection };
+/** A PGlite instance, kept opaque: PGlite's own types need browser and Emscripten typings. */
+export type EmbeddedInstance = object;
+
+/**
+ * Tests set `create` to hand each embedded database a prepared instance (copying a migrated one
+ * is much faster than initdb); unset, knex-pglite opens `dataDir` itself.
+ */
+export const embeddedDatabase: { create?: (dataDir: string) => EmbeddedInstance | undefined } = {};
+
+function pgliteConfig(dataDir: string, pglite: EmbeddedInstance | undefined): Knex.Config {
+  const instance = pglite ?? embeddedDatabase.create?.(dataDir);
+  // knex-pglite closes a given instance too when the knex handle is destroyed.
+  const connection = instance
+    ? { pglite: instance }
+    : dataDir === MEMORY_DATA_DIR
+      ? {}
+      : { filename: dataDir };
+  return {
+    client: ClientPgLite,
+    dialect: 'postgres',
+    connection: connection as Knex.StaticConnectionConfig,
+  };
 }
 
-/** Opens the configured database: PostgreSQL when a URL is given, embedded PGlite otherwise. */
-export function openDatabase(config: Pick<Config, 'database' | 'dataDir'>): Database {
+/**
+ * Opens the configured database: PostgreSQL when a URL is given, embedded PGlite otherwise
+ * (`pglite`, when given, is the embedded instance to use instead of a new one).
+ */
+export function openDatabase(
+  config: Pick<Config, 'database' | 'dataDir'>,
+  pglite?: EmbeddedInstance,
+): Database {
   const kind: DatabaseKind = config.database ? 'postgres' : 'pglite';
-  const settings = config.database ? postgresConfig(config.database) : pgliteConfig(config.dataDir);
+  const settings = config.database
+    ? postgresConfig(config.database)
+    : pgliteConfig(config.dataDir, pglite);
   const handle = knex(settings);
   handle.on('query', () => {
     statementCounter.count += 1;
