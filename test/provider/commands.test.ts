@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { expect } from 'chai';
 
 import { appLogin, DEMO } from '../support/clients.ts';
@@ -13,7 +17,8 @@ import { demoConfigJson, freePort, startTestProvider } from '../support/provider
 
 /** The demo configuration with one mistake made by `change`. */
 function demoWith(change: (json: Record<string, unknown>) => void): Record<string, unknown> {
-  const json = demoConfigJson();
+  // A mistake found only after the database opened must not leave a ./data folder behind.
+  const json = { ...demoConfigJson(), dataDir: join(tmpdir(), `handover-bad-${randomUUID()}`) };
   change(json);
   return json;
 }
@@ -34,6 +39,13 @@ const MISTAKES: { name: string; file: unknown; field: string }[] = [
       json.handover = { allow: { 'demo-app': ['demo-website', 'no-such-client'] } };
     }),
     field: 'handover.allow.demo-app[1]',
+  },
+  {
+    name: 'client metadata that oidc-provider refuses',
+    file: demoWith((json) => {
+      (json.clients as Record<string, unknown>[])[1]!.redirect_uris = 'http://localhost:4000/';
+    }),
+    field: 'clients[1] redirect_uris',
   },
   { name: 'a file that is not JSON', file: '{ "port": 3000,', field: 'not valid JSON' },
 ];
