@@ -15,7 +15,9 @@ describe('several instances on one new PostgreSQL database', () => {
 
   it('migrates once when three instances migrate at the same time', async () => {
     const storage = await freshDatabase();
-    const instances = [1, 2, 3].map(() => openDatabase(storage));
+    const instances = [1, 2, 3].map(() =>
+      openDatabase({ database: storage.database, dataDir: storage.dataDir }),
+    );
     try {
       const applied = await Promise.all(instances.map((database) => migrateDatabase(database)));
       expect(applied.flat().sort()).to.deep.equal(['0001_provider_models', '0002_handover']);
@@ -26,7 +28,9 @@ describe('several instances on one new PostgreSQL database', () => {
 
   it('generates one set of keys that every instance shares', async () => {
     const storage = await freshDatabase();
-    const instances = [1, 2, 3].map(() => openDatabase(storage));
+    const instances = [1, 2, 3].map(() =>
+      openDatabase({ database: storage.database, dataDir: storage.dataDir }),
+    );
     try {
       await migrateDatabase(instances[0]!);
       const keys = await Promise.all(instances.map((database) => loadKeys(database.knex)));
