@@ -37,6 +37,7 @@ as_postgres_user() {
 start_postgres() {
   local bin port
   bin=$(find_postgres_bin)
+  POSTGRES_BIN=$bin
   if [ "$(id -u)" = 0 ] && ! id "$POSTGRES_USER_NAME" >/dev/null 2>&1; then
     useradd --system --no-create-home --shell /usr/sbin/nologin "$POSTGRES_USER_NAME"
   fi
@@ -50,7 +51,6 @@ start_postgres() {
     --no-sync >/dev/null
   as_postgres_user "$bin/pg_ctl" -D "$POSTGRES_DIR/data" -l "$POSTGRES_DIR/server.log" -w \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $POSTGRES_DIR -c fsync=off" start >/dev/null
-  POSTGRES_BIN=$bin
   POSTGRES_URL="postgres://test@127.0.0.1:$port/postgres"
   export POSTGRES_URL
   "$bin/postgres" --version
