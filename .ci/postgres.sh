@@ -58,8 +58,11 @@ start_postgres() {
 }
 
 stop_postgres() {
-  if [ -n "${POSTGRES_DIR:-}" ] && [ -d "$POSTGRES_DIR/data" ]; then
-    as_postgres_user "$POSTGRES_BIN/pg_ctl" -D "$POSTGRES_DIR/data" -m fast -w stop >/dev/null || true
-    rm -rf "$POSTGRES_DIR"
+  if [ -z "${POSTGRES_DIR:-}" ]; then
+    return
   fi
+  if [ -f "$POSTGRES_DIR/data/postmaster.pid" ]; then
+    as_postgres_user "$POSTGRES_BIN/pg_ctl" -D "$POSTGRES_DIR/data" -m fast -w stop >/dev/null || true
+  fi
+  rm -rf "$POSTGRES_DIR"
 }
