@@ -121,7 +121,7 @@ describe('npm run migrate', () => {
 });
 
 describe('npm run keys:rotate', () => {
-  it('adds a signing key that is published and used after a restart; old keys remain', async function () {
+  it('adds a signing key, published and used after a restart; old keys stay', async function () {
     this.timeout(90_000);
     const storage = await spawnStorage();
     const port = await freePort();

@@ -105,7 +105,7 @@ describe('POST /token/revocation and POST /token/introspection', () => {
     expect(introspection.active).to.equal(false);
   });
 
-  it('revokes the public app refresh token so that refreshing fails with invalid_grant', async () => {
+  it('revokes the app refresh token so that refreshing fails with invalid_grant', async () => {
     const { config, tokens } = await appLogin(provider.url, DEMO.alice);
     await client.tokenRevocation(config, tokens.refresh_token!);
     const error = await client.refreshTokenGrant(config, tokens.refresh_token!).catch((e) => e);

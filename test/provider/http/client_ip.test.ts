@@ -51,7 +51,7 @@ describe('client IP and the proxy setting', () => {
       await provider.close();
     });
 
-    it('ignores X-Forwarded-For: a new forwarded address does not escape the throttle', async () => {
+    it('ignores X-Forwarded-For: a new forwarded address stays throttled', async () => {
       expect(await nextAttemptStatus(provider, '198.51.100.7')).to.equal(429);
     });
   });
