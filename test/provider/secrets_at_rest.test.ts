@@ -11,6 +11,9 @@ import { formAction, UserAgent } from '../support/user_agent.ts';
 /** Every value of a whole login that must never be stored or logged in clear. */
 interface LoginSecrets {
   values: Record<string, string>;
+  /** The database while the login page was shown, and that page's interaction cookie. */
+  dumpDuringLogin: string;
+  interactionDuringLogin: string;
 }
 
 /** Logs the app in through the form and uses every token once; collects each secret value. */
@@ -24,6 +27,8 @@ async function loginCollectingSecrets(provider: TestProvider): Promise<LoginSecr
   });
   const page = await agent.go(pending.url);
   const interactionCookies = Object.fromEntries(agent.jar.cookies);
+  const dumpDuringLogin = await dumpDatabase(provider);
+  const interactionDuringLogin = agent.jar.cookies.get('_interaction')!;
   const html = await page.response.text();
   const callback = await agent.go(formAction(html, page.url), { form: { ...DEMO.alice } });
   const code = callback.location!.searchParams.get('code')!;
@@ -32,6 +37,8 @@ async function loginCollectingSecrets(provider: TestProvider): Promise<LoginSecr
   await client.fetchUserInfo(config, refreshed.access_token, tokens.claims()!.sub);
   const cookies = { ...interactionCookies, ...Object.fromEntries(agent.jar.cookies) };
   return {
+    dumpDuringLogin,
+    interactionDuringLogin,
     values: {
       password: DEMO.alice.password,
       code,
@@ -97,6 +104,13 @@ describe('secrets of a whole login', () => {
     expect(dump).to.include('oidc_models: ');
     expect(dump).to.include('accounts: ');
     expectNoSecret(dump, secrets);
+  });
+
+  it('stores no interaction cookie value while the login page is shown', () => {
+    const interaction = secrets.interactionDuringLogin;
+    expect(interaction).to.have.length.greaterThan(20);
+    expect(secrets.dumpDuringLogin).to.include('Interaction');
+    expect(secrets.dumpDuringLogin.includes(interaction)).to.equal(false);
   });
 
   it('stores the opaque tokens only as their SHA-256', async () => {
