@@ -50,7 +50,11 @@ const MISTAKES: { name: string; file: unknown; field: string }[] = [
   { name: 'a file that is not JSON', file: '{ "port": 3000,', field: 'not valid JSON' },
 ];
 
-describe('npm start with a bad configuration file', () => {
+describe('npm start with a bad configuration file', function () {
+  // Each case starts a process; a mistake in client metadata is found only after the
+  // embedded database has been created on disk, which a busy machine makes slow.
+  this.timeout(120_000);
+
   for (const mistake of MISTAKES) {
     it(`exits non-zero with one line naming the field for ${mistake.name}`, async () => {
       const path = writeConfigFile(mistake.file);
@@ -85,7 +89,7 @@ describe('npm start with a bad configuration file', () => {
 
 describe('npm start, the process', () => {
   it('serves, then shuts down gracefully on SIGTERM with exit code 0', async function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     const { path, url } = await providerConfigFile(await spawnStorage());
     const provider = await spawnProvider(path);
     const health = await fetch(`${url}/healthz`);
@@ -100,7 +104,7 @@ describe('npm start, the process', () => {
 
 describe('npm run migrate', () => {
   it('applies every migration once, then finds nothing to do', async function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     const { path } = await providerConfigFile(await spawnStorage());
     const first = await runScript('provider/cli/migrate.ts', ['--config', path]);
     expect(first.code, first.stderr).to.equal(0);
@@ -122,7 +126,7 @@ describe('npm run migrate', () => {
 
 describe('npm run keys:rotate', () => {
   it('adds a signing key, published and used after a restart; old keys stay', async function () {
-    this.timeout(90_000);
+    this.timeout(120_000);
     const storage = await spawnStorage();
     const port = await freePort();
     const first = await startTestProvider({ storage, port });
