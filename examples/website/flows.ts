@@ -84,11 +84,12 @@ export async function finishLogin(
     expectedNonce: pending.nonce,
   });
   const claims = tokens.claims()!;
-  const name = claims.name ?? claims.preferred_username ?? claims.sub;
+  // The ID token asserts who and when; name and email come from the UserInfo endpoint.
+  const profile = await client.fetchUserInfo(site.config, tokens.access_token, claims.sub);
   return {
     sub: claims.sub,
-    name: String(name),
-    email: typeof claims.email === 'string' ? claims.email : undefined,
+    name: String(profile.name ?? profile.preferred_username ?? claims.sub),
+    email: profile.email,
     authTime: claims.auth_time,
     amr: readAmr(claims.amr),
     idToken: tokens.id_token!,
