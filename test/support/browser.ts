@@ -1,3 +1,5 @@
+// playwright-core's type declarations name DOM types (HTMLElement, SVGElement).
+/// <reference lib="dom" />
 import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -89,4 +91,20 @@ export class ContextWatch {
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
+}
+
+/** Fills in and submits the provider's login form. */
+export async function fillLogin(
+  page: Page,
+  credentials: { username: string; password: string },
+): Promise<void> {
+  await page.fill('#username', credentials.username);
+  await page.fill('#password', credentials.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** The name a demo website page shows as signed in ("" when nobody is). */
+export async function signedInName(page: Page): Promise<string> {
+  const name = page.locator('#name');
+  return (await name.count()) > 0 ? ((await name.textContent()) ?? '') : '';
 }
