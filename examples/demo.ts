@@ -64,18 +64,18 @@ function instructions(website: string, website2: string): string {
 
   1. Sign the app in (it opens your browser; the password is asked this once):
        ${app} login
-  2. Close that browser window, or open a private window, so the browser has no session.
+  2. Open a private (incognito) window for the next steps: it has no session yet.
   3. Ask the app for a one-time link to the website:
        ${app} handover --to /orders/42
-  4. Open the printed URL in the browser within 60 seconds. You land on
+  4. Open the printed URL in the private window within 60 seconds. You land on
        ${website}/orders/42
      signed in as the app's user with no password; the page shows the same auth_time
      as the app's own sign-in (${app} whoami).
-  5. Open ${website2} in the same browser and click "Sign in": single sign-on, no prompt.
-  6. Open the URL from step 3 again: it was used, so you see the normal login page.
-  7. Click "Sign out" on the website: the browser's session ends, and
+  5. Open ${website2} in the same window and click "Sign in": single sign-on, no prompt.
+  6. Click "Sign out" on the website: the browser's session ends, and
        ${app} whoami
      still works, because the app's session is its own.
+  7. Open the URL from step 3 again: it was used, so you see the normal login page.
   8. ${app} logout revokes the app's refresh token.
 
   Press Ctrl+C to stop.

@@ -46,13 +46,15 @@ async function login(): Promise<void> {
     },
   });
   const claims: Record<string, unknown> = tokens.claims() ?? {};
+  const sub = String(claims.sub);
+  const user = await client.fetchUserInfo(config, tokens.access_token, sub);
   await saveTokens({
     issuer: values.issuer,
     refresh_token: tokens.refresh_token!,
     id_token: tokens.id_token!,
     claims,
   });
-  console.log(`The app is signed in as ${String(claims.name ?? claims.sub)}.`);
+  console.log(`The app is signed in as ${user.name ?? sub}.`);
 }
 
 /** The client_id of a demo website, found by the origin of its redirect URI. */
