@@ -139,7 +139,8 @@ describe('handover in a real browser (Chromium)', function () {
     expect(page.url()).to.include('/interaction/');
   });
 
-  it('asks a browser signed in as another user before switching account', async () => {
+  /** A fresh browser signed in on the website as bob, then sent the app's handover URL. */
+  async function handoverToBobsBrowser(to: string): Promise<Page> {
     const { page } = await newTab();
     await page.goto(`${stack.website.url}/login?to=/`);
     await fillLogin(page, DEMO.bob);
@@ -147,13 +148,28 @@ describe('handover in a real browser (Chromium)', function () {
     expect(await signedInName(page)).to.equal('Bob Builder');
 
     const token = await exchange();
-    await page.goto(handoverUrl(stack.website.url, token, '/orders/7').toString());
+    await page.goto(handoverUrl(stack.website.url, token, to).toString());
     await page.getByRole('heading', { name: 'Switch account?' }).waitFor();
+    return page;
+  }
+
+  it('asks a browser signed in as another user, and switches when confirmed', async () => {
+    const page = await handoverToBobsBrowser('/orders/7');
     await screenshot(page, '08-switch-account');
     await page.getByRole('button', { name: /^Continue as/ }).click();
     await page.waitForURL(`${stack.website.url}/orders/7`);
     await screenshot(page, '09-switched-to-app-user');
 
     expect(await signedInName(page)).to.equal('Alice Liddell');
+    expect(await page.locator('#auth-time').textContent()).to.equal(String(appTokens.authTime));
+  });
+
+  it('keeps the other user signed in when the switch is declined', async () => {
+    const page = await handoverToBobsBrowser('/orders/8');
+    await page.getByRole('button', { name: /^Stay signed in as/ }).click();
+    await page.waitForURL(`${stack.website.url}/orders/8`);
+    await screenshot(page, '10-switch-declined');
+
+    expect(await signedInName(page)).to.equal('Bob Builder');
   });
 });
