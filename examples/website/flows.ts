@@ -43,29 +43,16 @@ export async function startLogin(site: Site, to: string) {
   return { pending, url };
 }
 
-function isRefusedPush(error: unknown): boolean {
-  return error instanceof client.ResponseBodyError && error.error === 'invalid_request';
-}
-
 /**
  * Starts a code flow that carries the login_hint_token. The request is pushed (PAR, RFC 9126)
- * so the token travels server to server and never appears in the provider URL. A token the
- * provider refuses at the push (used, expired) is dropped: the person signs in normally.
+ * so the token travels server to server and never appears in the provider URL. The provider
+ * judges the token only when the browser arrives: a bad one simply means a normal sign-in.
  */
 export async function startHandoverLogin(site: Site, to: string, loginHintToken: string) {
   const pending = await newPendingLogin(to);
   const params = await authorizationParams(site, pending);
-  try {
-    const pushed = { ...params, login_hint_token: loginHintToken };
-    const url = await client.buildAuthorizationUrlWithPAR(site.config, pushed);
-    return { pending, url, refused: false };
-  } catch (error) {
-    if (!isRefusedPush(error)) {
-      throw error;
-    }
-    const url = await client.buildAuthorizationUrlWithPAR(site.config, params);
-    return { pending, url, refused: true };
-  }
+  const pushed = { ...params, login_hint_token: loginHintToken };
+  return { pending, url: await client.buildAuthorizationUrlWithPAR(site.config, pushed) };
 }
 
 function readAmr(value: unknown): string[] {

@@ -4,7 +4,7 @@ import Koa, { type Context, type Next } from 'koa';
 import * as client from 'openid-client';
 
 import { errorPage } from './pages.ts';
-import { createRoutes, showTarget, type WebsiteContext } from './routes.ts';
+import { createRoutes, describeFailure, showTarget, type WebsiteContext } from './routes.ts';
 import { SessionStore } from './sessions.ts';
 
 /** How to start one demo website. */
@@ -54,7 +54,7 @@ function errorBoundary(site: WebsiteContext) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown';
       site.log('error', { path: ctx.path, error: message });
       ctx.status = 502;
-      ctx.body = errorPage(site.name, 'provider_unavailable');
+      ctx.body = errorPage(site.name, describeFailure(error));
     }
   };
 }

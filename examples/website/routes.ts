@@ -59,14 +59,15 @@ function handover(site: WebsiteContext) {
       return;
     }
     const started = await startHandoverLogin(site, to, token);
-    site.log(started.refused ? 'handover_token_refused' : 'handover_started', { to });
+    site.log('handover_started', { to });
     site.sessions.open(ctx).pending = started.pending;
     // 303 to the provider: the token leaves the address bar and the history entry.
     redirect(ctx, started.url);
   };
 }
 
-function describeFailure(error: unknown): string {
+/** The OAuth error code of a failed request, or a generic one; never a token or a body. */
+export function describeFailure(error: unknown): string {
   if (error instanceof client.AuthorizationResponseError) {
     return error.error;
   }

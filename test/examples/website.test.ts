@@ -4,7 +4,7 @@ import { localPath } from '../../examples/website/routes.ts';
 import { DEMO, submitLogin } from '../support/clients.ts';
 import { type DemoStack, startDemoStack } from '../support/demo_stack.ts';
 import { capturedLogs } from '../support/logs.ts';
-import { UserAgent } from '../support/user_agent.ts';
+import { formAction, UserAgent } from '../support/user_agent.ts';
 
 const FAKE_TOKEN = 'not-a-real-login-hint-token-0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -74,6 +74,19 @@ describe('demo website (examples/website)', () => {
     const html = await target.response.text();
     expect(html).to.include('Alice Liddell').and.include('/orders/7');
     expect(html).to.match(/<span id="auth-time">\d+<\/span>/);
+  });
+
+  it('shows the error code when the person cancels at the provider', async () => {
+    const agent = new UserAgent(stack.provider.url);
+    const start = await agent.request(`${stack.website.url}/login?to=/orders/9`);
+    const page = await agent.go(start.location!);
+    const cancel = formAction(await page.response.text(), page.url, 1);
+    const back = await agent.go(cancel, { method: 'POST' });
+    const callback = await agent.request(back.location!);
+    expect(callback.response.status).to.equal(400);
+    expect(await callback.response.text()).to.include('<code id="error">access_denied</code>');
+    const home = await agent.request(`${stack.website.url}/`);
+    expect(await home.response.text()).to.include('You are not signed in');
   });
 
   it('logs out at the end_session_endpoint with id_token_hint and its own address', async () => {
