@@ -16,7 +16,7 @@ export function callbackUrl(site: Site): string {
   return new URL('/callback', site.baseUrl).toString();
 }
 
-async function newPendingLogin(to: string): Promise<PendingLogin> {
+function newPendingLogin(to: string): PendingLogin {
   return {
     state: client.randomState(),
     nonce: client.randomNonce(),
@@ -38,7 +38,7 @@ async function authorizationParams(site: Site, pending: PendingLogin) {
 
 /** Starts an ordinary code flow (state, nonce, PKCE); returns the provider URL to go to. */
 export async function startLogin(site: Site, to: string) {
-  const pending = await newPendingLogin(to);
+  const pending = newPendingLogin(to);
   const url = client.buildAuthorizationUrl(site.config, await authorizationParams(site, pending));
   return { pending, url };
 }
@@ -49,7 +49,7 @@ export async function startLogin(site: Site, to: string) {
  * judges the token only when the browser arrives: a bad one simply means a normal sign-in.
  */
 export async function startHandoverLogin(site: Site, to: string, loginHintToken: string) {
-  const pending = await newPendingLogin(to);
+  const pending = newPendingLogin(to);
   const params = await authorizationParams(site, pending);
   const pushed = { ...params, login_hint_token: loginHintToken };
   return { pending, url: await client.buildAuthorizationUrlWithPAR(site.config, pushed) };

@@ -43,6 +43,7 @@ export async function startDemoStack(options: TestProviderOptions = {}): Promise
   const websiteLogs: string[] = [];
   const start = (site: typeof DEMO.website | typeof DEMO.website2, origin: string) =>
     startWebsite({
+      name: site === DEMO.website ? 'Demo website' : 'Second demo website',
       issuer: provider.url,
       port: Number(new URL(origin).port),
       clientId: site.clientId,
