@@ -1,5 +1,3 @@
-// playwright-core's type declarations name DOM types (HTMLElement, SVGElement).
-/// <reference lib="dom" />
 import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
