@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 
+import { clientIp } from '../../../provider/http/client_ip.ts';
 import { authorizationRequest, DEMO, submitLogin, websiteClient } from '../../support/clients.ts';
 import { startTestProvider, type TestProvider } from '../../support/provider.ts';
 import { type Hop, UserAgent } from '../../support/user_agent.ts';
@@ -83,5 +84,20 @@ describe('client IP and the proxy setting', () => {
     it('counts another last-hop address separately', async () => {
       expect(await nextAttemptStatus(provider, '192.0.2.99, 198.51.100.7')).to.equal(401);
     });
+  });
+});
+
+describe('clientIp normalisation', () => {
+  it('reduces an IPv4-mapped IPv6 address to plain IPv4', () => {
+    expect(clientIp({ ip: '::ffff:192.0.2.10' })).to.equal('192.0.2.10');
+  });
+
+  it('treats the IPv6 loopback as 127.0.0.1, so browser and app on one host match', () => {
+    expect(clientIp({ ip: '::1' })).to.equal('127.0.0.1');
+  });
+
+  it('keeps other loopback and IPv6 addresses apart', () => {
+    expect(clientIp({ ip: '127.0.0.2' })).to.equal('127.0.0.2');
+    expect(clientIp({ ip: '2001:db8::1' })).to.equal('2001:db8::1');
   });
 });
