@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import { createHandover } from '../grants/handover.ts';
 import { seedAccounts } from './accounts.ts';
 import { buildProvider } from './build_provider.ts';
+import { checkClients } from './client_check.ts';
 import type { Config } from './config.ts';
 import { errorBoundary } from './http/error_boundary.ts';
 import { createHealthRouter } from './http/health.ts';
@@ -51,6 +52,7 @@ export async function createApp(
     extension: handover.extension,
   });
   handover.install(provider);
+  await checkClients(provider, config.clients);
 
   provider.use(requestLog);
   provider.use(securityHeaders);
