@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { Knex } from 'knex';
 
 import { describeError, log } from '../logging.ts';
@@ -5,6 +7,10 @@ import { describeError, log } from '../logging.ts';
 /** Rows per delete: small enough that concurrent traffic never waits long on the table. */
 const BATCH_SIZE = 500;
 const MAX_BATCHES_PER_RUN = 200;
+// After each full batch the cleanup waits twice as long as the batch took, so that it takes at
+// most a third of one connection's time: back to back, a million expired rows tripled the p99
+// of concurrent logins on a two-core machine.
+const PAUSE_FACTOR = 2;
 
 // Expired provider rows go after a minute (the provider's clock tolerance); handover rows are
 // kept an hour so that a late replay is still recognised and audited.
@@ -28,16 +34,18 @@ async function deleteBatch(
   return Number(result.rowCount ?? result.affectedRows ?? 0);
 }
 
-/** Deletes expired rows in small batches; returns how many went. */
+/** Deletes expired rows in small, paced batches; returns how many went. */
 export async function removeExpiredRows(knex: Knex): Promise<number> {
   let removed = 0;
   for (const { table, column, grace } of EXPIRED_TABLES) {
     for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch += 1) {
+      const started = performance.now();
       const count = await deleteBatch(knex, table, column, grace);
       removed += count;
       if (count < BATCH_SIZE) {
         break;
       }
+      await sleep((performance.now() - started) * PAUSE_FACTOR);
     }
   }
   return removed;
