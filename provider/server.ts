@@ -6,6 +6,7 @@ import { createHandover } from '../grants/handover.ts';
 import { seedAccounts } from './accounts.ts';
 import { buildProvider } from './build_provider.ts';
 import type { Config } from './config.ts';
+import { databaseOutage, noteServerError } from './http/database_outage.ts';
 import { errorBoundary } from './http/error_boundary.ts';
 import { createHealthRouter } from './http/health.ts';
 import { requestLog } from './http/request_log.ts';
@@ -28,7 +29,8 @@ export interface RunningServer {
 
 function logProviderErrors(provider: Provider): void {
   // Koa would print the stack to stderr; one line with the class and message is enough here.
-  provider.on('server_error', (_ctx: unknown, error: unknown) => {
+  provider.on('server_error', (ctx: object, error: unknown) => {
+    noteServerError(ctx, error);
     log('error', 'server_error', { error: describeError(error) });
   });
   provider.silent = true;
@@ -53,6 +55,7 @@ export async function createApp(
 
   provider.use(requestLog);
   provider.use(securityHeaders);
+  provider.use(databaseOutage);
   provider.use(errorBoundary);
   provider.use(createHealthRouter(database).routes());
   provider.use(createInteractionRouter({ provider, knex: database.knex }).routes());

@@ -38,13 +38,15 @@ function postgresConfig(url: string): Knex.Config {
     } as Knex.PgConnectionConfig,
     pool: { min: 0, max: 10 },
     acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+    // By default knex puts the query's bindings (token hashes, payloads) into error messages.
+    compileSqlOnError: false,
   };
 }
 
 function pgliteConfig(dataDir: string): Knex.Config {
   const connection: Knex.StaticConnectionConfig =
     dataDir === MEMORY_DATA_DIR ? {} : { filename: dataDir };
-  return { client: ClientPgLite, dialect: 'postgres', connection };
+  return { client: ClientPgLite, dialect: 'postgres', connection, compileSqlOnError: false };
 }
 
 /** Opens the configured database: PostgreSQL when a URL is given, embedded PGlite otherwise. */

@@ -1,0 +1,44 @@
+import { findPostgresBinaries, type PostgresServer, startPostgres } from './postgres.ts';
+
+const MISSING =
+  'adversarial suite skipped: it needs the PostgreSQL server binaries (initdb, pg_ctl, ' +
+  'postgres) on PATH or under /usr/lib/postgresql/<version>/bin';
+
+const servers: PostgresServer[] = [];
+let shared: Promise<PostgresServer> | undefined;
+let warned = false;
+
+process.once('exit', () => {
+  for (const server of servers) {
+    server.remove();
+  }
+});
+
+/** A new throwaway PostgreSQL server, removed when the test process exits. */
+export async function ownPostgres(): Promise<PostgresServer> {
+  const bin = findPostgresBinaries();
+  if (!bin) {
+    throw new Error(MISSING);
+  }
+  const server = await startPostgres(bin);
+  servers.push(server);
+  return server;
+}
+
+/** The PostgreSQL server the adversarial files share (each on its own databases). */
+export function sharedPostgres(): Promise<PostgresServer> {
+  shared ??= ownPostgres();
+  return shared;
+}
+
+/** Skips the calling suite, saying why once, when no PostgreSQL binaries are installed. */
+export function skipWithoutPostgres(context: Mocha.Context): void {
+  if (findPostgresBinaries()) {
+    return;
+  }
+  if (!warned) {
+    warned = true;
+    process.stderr.write(`${MISSING}\n`);
+  }
+  context.skip();
+}
