@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { demoConfigJson, freePort } from './provider.ts';
 
 const MAIN = fileURLToPath(new URL('../../provider/main.ts', import.meta.url));
+const CLOCK_SKEW = fileURLToPath(new URL('./clock_skew.ts', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 
 /** Every line any provider process of this test run wrote, stdout and stderr alike. */
@@ -38,6 +39,8 @@ export interface ClusterOptions {
   databaseUrl: string;
   /** Changes to the demo configuration JSON, applied before it is written. */
   configure?: (json: Record<string, unknown>) => void;
+  /** Milliseconds each instance's clock runs ahead (or behind, when negative); default none. */
+  clockSkewMs?: [number, number];
 }
 
 async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
@@ -85,13 +88,26 @@ process.once('exit', () => {
   }
 });
 
-function createInstance(port: number, configPath: string, logs: string[]): ProviderProcess {
+interface InstanceOptions {
+  port: number;
+  configPath: string;
+  clockSkewMs: number;
+}
+
+function createInstance(options: InstanceOptions, logs: string[]): ProviderProcess {
+  const { port, configPath, clockSkewMs } = options;
   let child: ChildProcess | undefined;
   const url = `http://127.0.0.1:${port}`;
   const { DATABASE_URL: _ignored, ...env } = process.env;
+  const args = clockSkewMs === 0 ? [MAIN] : ['--import', CLOCK_SKEW, MAIN];
   const launch = async () => {
-    const started = spawn(process.execPath, [MAIN], {
-      env: { ...env, HANDOVER_CONFIG: configPath, PORT: String(port) },
+    const started = spawn(process.execPath, args, {
+      env: {
+        ...env,
+        HANDOVER_CONFIG: configPath,
+        PORT: String(port),
+        HANDOVER_TEST_CLOCK_SKEW_MS: String(clockSkewMs),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;
@@ -131,9 +147,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const issuer = `http://127.0.0.1:${ports[0]}`;
   const { dir, path } = writeConfig(options, issuer);
   const logs: string[] = [];
+  const skews = options.clockSkewMs ?? [0, 0];
   const instances: [ProviderProcess, ProviderProcess] = [
-    createInstance(ports[0], path, logs),
-    createInstance(ports[1], path, logs),
+    createInstance({ port: ports[0], configPath: path, clockSkewMs: skews[0] }, logs),
+    createInstance({ port: ports[1], configPath: path, clockSkewMs: skews[1] }, logs),
   ];
   // One after the other: the first start creates the schema and the shared keys.
   await instances[0].restart();

@@ -1,0 +1,226 @@
+import { expect } from 'chai';
+
+import { isDatabaseOutage } from '../../provider/http/database_outage.ts';
+import { openDatabase } from '../../provider/storage/database.ts';
+import { sharedPostgres, skipWithoutPostgres } from '../support/adversarial.ts';
+import { type Cluster, type ProviderProcess, startCluster } from '../support/cluster.ts';
+import {
+  type AppSession,
+  exchange,
+  mintToken,
+  redeem,
+  signInApp,
+} from '../support/handover_http.ts';
+import { query, sessionUids, tokenState } from '../support/inspect.ts';
+import type { PostgresServer } from '../support/postgres.ts';
+import type { RawResponse } from '../support/raw_http.ts';
+
+/** "Fail fast": connect and acquire timeouts are 3 s; anything near the 20 s cap is a hang. */
+const FAST_FAIL_MS = 6_000;
+const OUTAGE_MS = 3_000;
+
+interface Outcome {
+  kind: 'exchange' | 'redemption';
+  status: number;
+  ms: number;
+  at: number;
+  error: string | undefined;
+  code: boolean;
+}
+
+function errorOf(response: RawResponse): string | undefined {
+  const json = /^\s*\{/.test(response.body)
+    ? (JSON.parse(response.body) as { error?: string })
+    : {};
+  const page = /temporarily_unavailable/.test(response.body)
+    ? 'temporarily_unavailable'
+    : undefined;
+  return json.error ?? response.location?.searchParams.get('error') ?? page;
+}
+
+function outcome(kind: Outcome['kind'], response: RawResponse): Outcome {
+  return {
+    kind,
+    status: response.status,
+    ms: response.durationMs,
+    at: Date.now(),
+    error: errorOf(response),
+    code: response.location?.searchParams.has('code') ?? false,
+  };
+}
+
+/** One simulated app + browser: exchange at one instance, redeem at the other, repeat. */
+async function handoverLoop(
+  app: AppSession,
+  [mint, spend]: [ProviderProcess, ProviderProcess],
+  isDone: () => boolean,
+  outcomes: Outcome[],
+): Promise<void> {
+  while (!isDone()) {
+    const minted = await exchange(mint.url, app.refreshToken);
+    outcomes.push(outcome('exchange', minted.response));
+    if (minted.token) {
+      outcomes.push(outcome('redemption', (await redeem(spend.url, minted.token)).response));
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+async function waitUntilReady(instances: ProviderProcess[]): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const statuses = await Promise.all(
+      instances.map((instance) => fetch(`${instance.url}/readyz`).then((r) => r.status)),
+    );
+    if (statuses.every((status) => status === 200)) {
+      return Date.now() - started;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('faults: PostgreSQL outage and killed provider processes', function () {
+  this.timeout(90_000);
+  let server: PostgresServer;
+  let databaseUrl: string;
+  let cluster: Cluster;
+  let app: AppSession;
+
+  before(async function () {
+    skipWithoutPostgres(this);
+    server = await sharedPostgres();
+    databaseUrl = await server.createDatabase('faults');
+    cluster = await startCluster({
+      databaseUrl,
+      configure: (json) => {
+        (json.handover as Record<string, unknown>).exchangesPerMinute = 0;
+      },
+    });
+    app = await signInApp(cluster.issuer);
+  });
+
+  after(async () => {
+    await cluster?.close();
+  });
+
+  it('fails fast with 503 temporarily_unavailable while PostgreSQL is down, then resumes', async () => {
+    const baseline = await sessionUids(databaseUrl);
+    const outcomes: Outcome[] = [];
+    let done = false;
+    const [a, b] = cluster.instances;
+    const load = Promise.all([
+      handoverLoop(app, [a, b], () => done, outcomes),
+      handoverLoop(app, [b, a], () => done, outcomes),
+      handoverLoop(app, [a, a], () => done, outcomes),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await server.stop();
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+    await server.start();
+    const resumedAt = Date.now();
+    const resumeMs = await waitUntilReady(cluster.instances);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    done = true;
+    await load;
+
+    const failures = outcomes.filter((o) => o.status >= 500);
+    expect(failures.length, 'requests that failed during the outage').to.be.greaterThan(0);
+    expect(Math.max(...outcomes.map((o) => o.ms))).to.be.below(FAST_FAIL_MS);
+    for (const failure of failures) {
+      expect(failure.status).to.equal(503);
+      expect(failure.error).to.equal('temporarily_unavailable');
+    }
+    const unexpected = outcomes.filter(
+      (o) => o.status < 500 && (o.kind === 'exchange' ? o.status !== 200 : !o.code),
+    );
+    expect(unexpected, 'answers that were neither success nor 503').to.deep.equal([]);
+    expect(resumeMs).to.be.below(FAST_FAIL_MS);
+    const after = outcomes.filter((o) => o.at > resumedAt + resumeMs);
+    expect(after.some((o) => o.kind === 'redemption' && o.code)).to.equal(true);
+
+    const tokens = await tokenState(databaseUrl);
+    const codes = outcomes.filter((o) => o.code).length;
+    expect(tokens.sessionWithoutConsume).to.equal(0);
+    expect(codes).to.be.at.most(tokens.consumed);
+    const sessions = [...(await sessionUids(databaseUrl))].filter((uid) => !baseline.has(uid));
+    const untracked = sessions.filter((uid) => !tokens.sessionUids.has(uid));
+    expect(untracked, 'sessions that no consumed token accounts for').to.deep.equal([]);
+  });
+
+  it('redeems no token twice and leaves no untracked session when an instance is SIGKILLed', async () => {
+    const baseline = await sessionUids(databaseUrl);
+    const [a, b] = cluster.instances;
+    const tokens = await Promise.all(
+      Array.from({ length: 30 }, () => mintToken(a.url, app.refreshToken)),
+    );
+    const codesPerToken = new Map(tokens.map((token) => [token, 0]));
+    const count = async (instance: ProviderProcess, token: string) => {
+      const result = await redeem(instance.url, token).catch(() => undefined);
+      if (result?.code) {
+        codesPerToken.set(token, (codesPerToken.get(token) ?? 0) + 1);
+      }
+    };
+
+    const racing = tokens.flatMap((token) => [count(a, token), count(b, token)]);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    await b.kill();
+    await Promise.all(racing);
+    await b.restart();
+    // Retries after the crash, on both instances: a consumed token must stay consumed.
+    await Promise.all(tokens.flatMap((token) => [count(a, token), count(b, token)]));
+
+    expect(Math.max(...codesPerToken.values())).to.be.at.most(1);
+    const state = await tokenState(databaseUrl);
+    expect(state.sessionWithoutConsume).to.equal(0);
+    const sessions = [...(await sessionUids(databaseUrl))].filter((uid) => !baseline.has(uid));
+    expect(sessions.filter((uid) => !state.sessionUids.has(uid))).to.deep.equal([]);
+    const redeemed = [...codesPerToken.values()].filter((n) => n === 1).length;
+    expect(redeemed).to.be.at.most(state.consumed);
+  });
+
+  it('cuts off a statement stuck behind a lock at the lock timeout', async () => {
+    const database = openDatabase({ database: databaseUrl, dataDir: 'memory://' });
+    const holder = openDatabase({ database: databaseUrl, dataDir: 'memory://' });
+    try {
+      const settings = await database.knex.raw(
+        "select current_setting('statement_timeout') as statement, " +
+          "current_setting('lock_timeout') as lock",
+      );
+      expect(settings.rows[0]).to.deep.equal({ statement: '5s', lock: '2s' });
+
+      await holder.knex.transaction(async (trx) => {
+        await trx.raw('lock table audit_events in access exclusive mode');
+        const started = Date.now();
+        const error = await database
+          .knex('audit_events')
+          .count()
+          .then(
+            () => undefined,
+            (caught: unknown) => caught,
+          );
+        expect(Date.now() - started).to.be.below(FAST_FAIL_MS);
+        expect((error as { code?: string }).code).to.equal('55P03');
+        expect(isDatabaseOutage(error)).to.equal(true);
+      });
+    } finally {
+      await Promise.all([database.knex.destroy(), holder.knex.destroy()]);
+    }
+  });
+
+  it('answers /readyz with 503 quickly while the database is unreachable', async () => {
+    await server.stop();
+    try {
+      const started = Date.now();
+      const statuses = await Promise.all(
+        cluster.instances.map((instance) => fetch(`${instance.url}/readyz`).then((r) => r.status)),
+      );
+      expect(statuses).to.deep.equal([503, 503]);
+      expect(Date.now() - started).to.be.below(FAST_FAIL_MS);
+    } finally {
+      await server.start();
+    }
+    expect(await waitUntilReady(cluster.instances)).to.be.below(FAST_FAIL_MS);
+    expect(await query(databaseUrl, 'select 1 as one')).to.deep.equal([{ one: 1 }]);
+  });
+});
