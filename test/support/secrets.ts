@@ -5,7 +5,7 @@
 export const createdSecrets = new Set<string>();
 
 // Shorter values (a cookie flag, a test password fragment) would match by coincidence.
-const MIN_SECRET_LENGTH = 8;
+const MIN_SECRET_LENGTH = 7;
 
 /** Remembers secrets so the leakage test can prove they never reach logs or rows at rest. */
 export function rememberSecret(...values: (string | undefined)[]): void {
