@@ -155,8 +155,11 @@ describe('faults: PostgreSQL outage and killed provider processes', function () 
       Array.from({ length: 30 }, () => mintToken(a.url, app.refreshToken)),
     );
     const codesPerToken = new Map(tokens.map((token) => [token, 0]));
+    let cutOff = 0;
     const count = async (instance: ProviderProcess, token: string) => {
-      const result = await redeem(instance.url, token).catch(() => undefined);
+      const result = await redeem(instance.url, token).catch(() => {
+        cutOff += 1;
+      });
       if (result?.code) {
         codesPerToken.set(token, (codesPerToken.get(token) ?? 0) + 1);
       }
@@ -166,6 +169,7 @@ describe('faults: PostgreSQL outage and killed provider processes', function () 
     await new Promise((resolve) => setTimeout(resolve, 40));
     await b.kill();
     await Promise.all(racing);
+    expect(cutOff, 'redemptions cut off by the kill').to.be.greaterThan(0);
     await b.restart();
     // Retries after the crash, on both instances: a consumed token must stay consumed.
     await Promise.all(tokens.flatMap((token) => [count(a, token), count(b, token)]));

@@ -11,6 +11,7 @@ import {
   redeem,
   signInApp,
 } from '../support/handover_http.ts';
+import { query } from '../support/inspect.ts';
 import { dumpEveryDatabase, findSecrets } from '../support/leaks.ts';
 import { capturedLogs } from '../support/logs.ts';
 import type { PostgresServer } from '../support/postgres.ts';
@@ -138,6 +139,16 @@ describe('leakage: tokens, codes, cookies and passwords stay secret', function (
     expect(response.location?.searchParams.has('code')).to.equal(true);
     rememberSecret(response.location?.searchParams.get('code') ?? undefined);
     expect(findSecrets(await dumpEveryDatabase(server), [token])).to.deep.equal([]);
+  });
+
+  it('finds a secret planted in a row or a log line (the search itself works)', async () => {
+    const planted = `ohlht_planted_${Date.now()}`;
+    const databaseUrl = await server.createDatabase('planted');
+    await query(databaseUrl, 'create table planted (value text)');
+    await query(databaseUrl, 'insert into planted values ($1)', [planted]);
+    expect(findSecrets(await dumpEveryDatabase(server), [planted])).to.have.length(1);
+    expect(findSecrets([`{"token":"${planted}"}`], [planted])).to.have.length(1);
+    await query(server.url(), `drop database ${new URL(databaseUrl).pathname.slice(1)}`);
   });
 
   it('writes no secret created so far into any log line or database row', async () => {

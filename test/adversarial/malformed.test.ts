@@ -129,8 +129,16 @@ describe('malformed input: property-based requests to /token and /auth', functio
         async (mutations: Mutation[]) => {
           const base = [...authorizationQuery()].map(([name, value]): Field => [name, value]);
           const query = toBody(mutateFields(base, mutations, 'auth'));
-          const response = await send({ url: `${url}/auth?${query.toString('latin1')}` });
-          expectAuthorizationRefusal(response);
+          const response = await send({ url: `${url}/auth?${query.toString('latin1')}` }).catch(
+            (error: unknown) => error as Error,
+          );
+          if (response instanceof Error) {
+            // Node answers 431 to a request line beyond its 16 KiB limit and may reset the socket.
+            expect(query.length).to.be.above(16 * 1024);
+            expect(response.message).to.match(/ECONNRESET|EPIPE/);
+          } else {
+            expectAuthorizationRefusal(response);
+          }
         },
       ),
       { numRuns: RUNS },
