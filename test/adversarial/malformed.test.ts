@@ -10,6 +10,7 @@ import {
   postToken,
   signInApp,
 } from '../support/handover_http.ts';
+import { query, sessionUids } from '../support/inspect.ts';
 import {
   AUTHORIZATION_ERRORS,
   type Field,
@@ -68,6 +69,14 @@ describe('malformed input: property-based requests to /token and /auth', functio
     await provider?.close();
   });
 
+  async function countRows(table: string): Promise<number> {
+    const rows = await query<{ n: number }>(
+      provider.storage.database!,
+      `select count(*)::int as n from ${table}`,
+    );
+    return rows[0]!.n;
+  }
+
   it('answers every malformed token exchange with a 4xx RFC 6749/8693 error', async () => {
     const valid = Object.entries(exchangeForm(app.refreshToken)).map(
       ([name, value]): Field => [name, value],
@@ -82,6 +91,7 @@ describe('malformed input: property-based requests to /token and /auth', functio
       ),
       { numRuns: RUNS },
     );
+    expect(await countRows('login_hint_tokens'), 'tokens minted by refused requests').to.equal(0);
   });
 
   it('refuses bodies that are not a form, with invalid_request', async () => {
@@ -164,7 +174,8 @@ describe('malformed input: property-based requests to /token and /auth', functio
     );
   });
 
-  it('stays up and ready after all of it', async () => {
+  it('stays up and ready after all of it, with no session created', async () => {
     expect((await fetch(`${url}/readyz`)).status).to.equal(200);
+    expect((await sessionUids(provider.storage.database!)).size).to.equal(1);
   });
 });

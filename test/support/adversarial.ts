@@ -31,14 +31,28 @@ export function sharedPostgres(): Promise<PostgresServer> {
   return shared;
 }
 
-/** Skips the calling suite, saying why once, when no PostgreSQL binaries are installed. */
+const SKIPPED = 'adversarial suite skipped: SKIP_ADVERSARIAL is set';
+
+function skipReason(): string | undefined {
+  if (process.env.SKIP_ADVERSARIAL) {
+    return SKIPPED;
+  }
+  return findPostgresBinaries() ? undefined : MISSING;
+}
+
+/**
+ * Skips the calling suite, saying why once, when no PostgreSQL binaries are installed or
+ * SKIP_ADVERSARIAL is set (the suite starts its own server, so a second pass of `npm test`
+ * against another database would only repeat it).
+ */
 export function skipWithoutPostgres(context: Mocha.Context): void {
-  if (findPostgresBinaries()) {
+  const reason = skipReason();
+  if (!reason) {
     return;
   }
   if (!warned) {
     warned = true;
-    process.stderr.write(`${MISSING}\n`);
+    process.stderr.write(`${reason}\n`);
   }
   context.skip();
 }
