@@ -4,7 +4,7 @@ import type Provider from 'oidc-provider';
 import type { ProviderExtension } from '../provider/build_provider.ts';
 import type { Config } from '../provider/config.ts';
 import { installRedemption, redemptionExtension } from './redemption/index.ts';
-import { registerTokenExchange } from './token_exchange/index.ts';
+import { exchangeExtension, registerTokenExchange } from './token_exchange/index.ts';
 
 /** What the handover needs from the running product. */
 export interface HandoverDeps {
@@ -23,7 +23,7 @@ export interface Handover {
 /** Assembles the token exchange (the app's half) and the redemption (the website's half). */
 export function createHandover(deps: HandoverDeps): Handover {
   return {
-    extension: redemptionExtension(deps),
+    extension: { ...exchangeExtension(), ...redemptionExtension(deps) },
     install(provider) {
       registerTokenExchange(provider, deps);
       installRedemption(provider, deps);

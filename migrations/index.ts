@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 
 import * as providerModels from './0001_provider_models.ts';
 import * as handover from './0002_handover.ts';
+import * as exchangeRateLimits from './0003_exchange_rate_limits.ts';
 
 /** One migration: a name that orders it and the two directions. */
 interface Migration {
@@ -14,6 +15,7 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '0001_provider_models': providerModels,
   '0002_handover': handover,
+  '0003_exchange_rate_limits': exchangeRateLimits,
 };
 
 /** The knex migration source for every migration of this product, in order. */

@@ -324,7 +324,21 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): Config {
     demo: false,
   };
   checkAllowNamesClients(config);
-  return config;
+  return config.handover.enabled ? config : withoutTokenExchange(config);
+}
+
+/**
+ * With the handover disabled the grant is not registered, and oidc-provider would reject every
+ * client that still lists it; the grant is removed from their grant_types instead, so one switch
+ * turns the feature off without editing each client.
+ */
+function withoutTokenExchange(config: Config): Config {
+  const clients = config.clients.map((client) =>
+    Array.isArray(client.grant_types)
+      ? { ...client, grant_types: client.grant_types.filter((g) => g !== TOKEN_EXCHANGE_GRANT) }
+      : client,
+  );
+  return { ...config, clients };
 }
 
 function readJsonFile(path: string): unknown {

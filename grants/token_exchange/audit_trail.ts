@@ -1,0 +1,71 @@
+import type { Knex } from 'knex';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+import { clientIp } from '../../provider/http/client_ip.ts';
+import { recordAudit } from '../audit.ts';
+import { TOKEN_EXCHANGE_GRANT } from '../token_types.ts';
+import type { ExchangeReason } from './reasons.ts';
+import { isExchangeRequest, reasonOf } from './refusal.ts';
+
+const pending = new WeakMap<object, Promise<void>>();
+
+/** Who asked for what, as far as the request got before it ended. */
+function describeRequest(ctx: KoaContextWithOIDC) {
+  const audience = (ctx.oidc.params as { audience?: unknown } | undefined)?.audience;
+  return {
+    clientId: ctx.oidc.client?.clientId,
+    targetClientId: typeof audience === 'string' ? audience : undefined,
+    accountId: ctx.oidc.entities.Account?.accountId,
+    grantId: ctx.oidc.entities.Grant?.jti,
+    ip: clientIp(ctx),
+  };
+}
+
+/** Writes the audit event of an issued login_hint_token. */
+export async function recordIssued(
+  knex: Knex,
+  ctx: KoaContextWithOIDC,
+  targetClientId: string,
+): Promise<void> {
+  const reason: ExchangeReason = 'issued';
+  await recordAudit(knex, {
+    event: 'exchange.issued',
+    reason,
+    ...describeRequest(ctx),
+    targetClientId,
+  });
+}
+
+function recordRefusal(knex: Knex, ctx: KoaContextWithOIDC, error: unknown): void {
+  const write = recordAudit(knex, {
+    event: 'exchange.refused',
+    reason: reasonOf(error),
+    ...describeRequest(ctx),
+  });
+  pending.set(ctx, write);
+}
+
+/**
+ * Audits every refused token exchange, including the refusals the provider makes before our
+ * handler runs (client authentication, grant type not allowed, repeated parameters). The
+ * provider emits its error events without awaiting them, so a middleware holds the response
+ * until the audit row is written: a client that saw its 4xx can rely on the audit trail.
+ */
+export function installRefusalAudit(provider: Provider, knex: Knex): void {
+  const onError = (ctx: KoaContextWithOIDC, error: unknown) => {
+    if (isExchangeRequest(ctx, TOKEN_EXCHANGE_GRANT)) {
+      recordRefusal(knex, ctx, error);
+    }
+  };
+  provider.on('grant.error', onError);
+  provider.on('server_error', (ctx: KoaContextWithOIDC, error: unknown) => {
+    if (ctx?.oidc?.route === 'token') {
+      onError(ctx, error);
+    }
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    await pending.get(ctx);
+  });
+}
