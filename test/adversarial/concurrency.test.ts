@@ -122,6 +122,36 @@ describe('concurrency: two provider processes on one PostgreSQL', function () {
     expect(perToken.map(codesOf)).to.deep.equal(tokens.map(() => 1));
   });
 
+  it('ends the first session when the token is replayed at the other instance', async () => {
+    const [a, b] = cluster.instances;
+    const token = await mintToken(a.url, app.refreshToken);
+    const first = await redeem(a.url, token);
+    expect(first.code).to.be.a('string');
+    const replay = await redeem(b.url, token);
+    expect(replay.error).to.equal('login_required');
+    expect(await isSignedIn(a.url, first.cookies)).to.equal(false);
+  });
+
+  it('keeps a signed-in browser on its account, however many switch requests race', async () => {
+    const [a, b] = cluster.instances;
+    const bob = await signInApp(cluster.issuer, DEMO.bob);
+    const browser = await redeem(a.url, await mintToken(a.url, bob.refreshToken));
+    expect(browser.code).to.be.a('string');
+    const token = await mintToken(b.url, app.refreshToken);
+    const attempts = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        redeem(cluster.instances[i % 2]!.url, token, { cookies: browser.cookies }),
+      ),
+    );
+    expect(codesOf(attempts)).to.equal(0);
+    expect(attempts.map((attempt) => attempt.error)).to.satisfy((errors: unknown[]) =>
+      errors.every((error) => error === 'login_required' || error === 'interaction_required'),
+    );
+    expect(await isSignedIn(b.url, browser.cookies)).to.equal(true);
+    // Still unconsumed: no attempt switched the browser (a switch would have used it up).
+    expect(codesOf([await redeem(a.url, token)])).to.equal(1);
+  });
+
   it('leaves no browser session of a revoked grant alive when revocation races redemptions', async () => {
     const known = await sourceGrants(databaseUrl);
     const victim = await signInApp(cluster.issuer, DEMO.bob);
