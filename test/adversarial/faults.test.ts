@@ -2,7 +2,7 @@ import { expect } from 'chai';
 
 import { isDatabaseOutage } from '../../provider/http/database_outage.ts';
 import { openDatabase } from '../../provider/storage/database.ts';
-import { sharedPostgres, skipWithoutPostgres } from '../support/adversarial.ts';
+import { ownPostgres, skipWithoutPostgres } from '../support/adversarial.ts';
 import { type Cluster, type ProviderProcess, startCluster } from '../support/cluster.ts';
 import {
   type AppSession,
@@ -93,7 +93,8 @@ describe('faults: PostgreSQL outage and killed provider processes', function () 
 
   before(async function () {
     skipWithoutPostgres(this);
-    server = await sharedPostgres();
+    // Its own server, crashed on purpose: durable, so an acknowledged commit survives a crash.
+    server = await ownPostgres({ durable: true });
     databaseUrl = await server.createDatabase('faults');
     cluster = await startCluster({
       databaseUrl,

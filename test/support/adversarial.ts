@@ -1,4 +1,9 @@
-import { findPostgresBinaries, type PostgresServer, startPostgres } from './postgres.ts';
+import {
+  findPostgresBinaries,
+  type PostgresOptions,
+  type PostgresServer,
+  startPostgres,
+} from './postgres.ts';
 
 const MISSING =
   'adversarial suite skipped: it needs the PostgreSQL server binaries (initdb, pg_ctl, ' +
@@ -14,13 +19,18 @@ process.once('exit', () => {
   }
 });
 
+/** Every server started by this test run, still running until the process exits. */
+export function everyPostgres(): readonly PostgresServer[] {
+  return servers;
+}
+
 /** A new throwaway PostgreSQL server, removed when the test process exits. */
-export async function ownPostgres(): Promise<PostgresServer> {
+export async function ownPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const bin = findPostgresBinaries();
   if (!bin) {
     throw new Error(MISSING);
   }
-  const server = await startPostgres(bin);
+  const server = await startPostgres(bin, options);
   servers.push(server);
   return server;
 }

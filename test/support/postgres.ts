@@ -12,14 +12,18 @@ const PACKAGED_ROOT = '/usr/lib/postgresql';
 // PostgreSQL refuses to run as root; as root we hand its folder to this unprivileged user.
 const SERVER_USER = 'postgres';
 
-/** Settings for a disposable server: durability is worthless here, speed is not. */
-const SERVER_OPTIONS = [
-  '-c listen_addresses=127.0.0.1',
-  '-c fsync=off',
-  '-c synchronous_commit=off',
-  '-c full_page_writes=off',
-  '-c max_connections=200',
-];
+const SERVER_OPTIONS = ['-c listen_addresses=127.0.0.1', '-c max_connections=200'];
+/**
+ * Speed over durability, for servers that are never crashed on purpose. A server that a test
+ * crashes must keep every commit it acknowledged, as a production server does.
+ */
+const FAST_OPTIONS = ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'];
+
+/** How a throwaway server is set up. */
+export interface PostgresOptions {
+  /** Keep acknowledged commits across a crash (stop()); default false, which is faster. */
+  durable?: boolean;
+}
 
 function isDirectoryWithBinaries(dir: string): boolean {
   return BINARIES.every((name) => existsSync(join(dir, name)));
@@ -117,21 +121,26 @@ function pgCtl(paths: ServerPaths, user: RunAs, args: string[]): Promise<void> {
   return run(join(paths.bin, 'pg_ctl'), ['-D', paths.data, ...args], user);
 }
 
-function startArgs(paths: ServerPaths, port: number): string[] {
-  const options = [...SERVER_OPTIONS, `-p ${port}`, `-k ${paths.root}`].join(' ');
+function startArgs(paths: ServerPaths, port: number, durable: boolean): string[] {
+  const settings = durable ? SERVER_OPTIONS : [...SERVER_OPTIONS, ...FAST_OPTIONS];
+  const options = [...settings, `-p ${port}`, `-k ${paths.root}`].join(' ');
   return ['-w', '-t', '30', '-l', paths.log, '-o', options, 'start'];
 }
 
 let databaseCounter = 0;
 
 /** Initialises and starts a new server in a temporary folder on a free port. */
-export async function startPostgres(bin: string): Promise<PostgresServer> {
+export async function startPostgres(
+  bin: string,
+  options: PostgresOptions = {},
+): Promise<PostgresServer> {
+  const durable = options.durable ?? false;
   const user = serverUser();
   const paths = createFolders(bin, user);
   const initdbArgs = ['-D', paths.data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'];
   await run(join(bin, 'initdb'), [...initdbArgs, '--no-locale', '--no-sync'], user);
   const port = await freePort();
-  await pgCtl(paths, user, startArgs(paths, port));
+  await pgCtl(paths, user, startArgs(paths, port, durable));
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
   let running = true;
 
@@ -155,7 +164,7 @@ export async function startPostgres(bin: string): Promise<PostgresServer> {
       running = false;
     },
     async start() {
-      await pgCtl(paths, user, startArgs(paths, port));
+      await pgCtl(paths, user, startArgs(paths, port, durable));
       running = true;
     },
     remove() {
