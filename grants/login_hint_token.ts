@@ -65,6 +65,16 @@ function fromRow(row: Row): StoredLoginHintToken {
   };
 }
 
+/**
+ * A token as the queries below accept it: the raw value, or its SHA-256 (the form in which a
+ * pushed request or an interaction keeps it, so that neither ever holds the raw token).
+ */
+export type LoginHintTokenKey = string | Buffer;
+
+function keyHash(token: LoginHintTokenKey): Buffer {
+  return typeof token === 'string' ? hashId(token) : token;
+}
+
 /** Answers whether a value has the shape of a login_hint_token (prefix and length). */
 export function isLoginHintTokenShaped(value: unknown): value is string {
   return typeof value === 'string' && TOKEN_PATTERN.test(value);
@@ -99,10 +109,10 @@ export async function storeLoginHintToken(
 /** Reads a token's row without changing it (to explain a refusal, or to check at PAR). */
 export async function loadLoginHintToken(
   knex: Knex,
-  token: string,
+  token: LoginHintTokenKey,
 ): Promise<(StoredLoginHintToken & { expired: boolean }) | undefined> {
   const row = await knex(TABLE)
-    .where('id_hash', hashId(token))
+    .where('id_hash', keyHash(token))
     .first('*', knex.raw('expires_at <= now() as expired'));
   return row ? { ...fromRow(row), expired: Boolean(row.expired) } : undefined;
 }
@@ -121,11 +131,11 @@ export interface ConsumeConditions {
  */
 export async function consumeLoginHintToken(
   knex: Knex,
-  token: string,
+  token: LoginHintTokenKey,
   conditions: ConsumeConditions,
 ): Promise<StoredLoginHintToken | undefined> {
   const query = knex(TABLE)
-    .where('id_hash', hashId(token))
+    .where('id_hash', keyHash(token))
     .whereNull('consumed_at')
     .andWhere('expires_at', '>', knex.fn.now())
     .andWhere('target_client_id', conditions.targetClientId);
@@ -139,10 +149,32 @@ export async function consumeLoginHintToken(
 /** Records which browser session a consumed token led to, and whether it created it. */
 export async function recordRedemptionSession(
   knex: Knex,
-  token: string,
+  token: LoginHintTokenKey,
   session: { uid: string; created: boolean },
 ): Promise<void> {
   await knex(TABLE)
-    .where('id_hash', hashId(token))
+    .where('id_hash', keyHash(token))
     .update({ session_uid: session.uid, session_created: session.created });
+}
+
+/** Deletes the unconsumed tokens minted from a grant (it was revoked); returns how many. */
+export async function deleteUnusedLoginHintTokens(
+  knex: Knex,
+  sourceGrantId: string,
+): Promise<number> {
+  // With returning rows both drivers answer the same way (PGlite reports counts differently).
+  const deleted: unknown[] = await knex(TABLE)
+    .where('source_grant_id', sourceGrantId)
+    .whereNull('consumed_at')
+    .delete(['source_grant_id']);
+  return deleted.length;
+}
+
+/** The browser sessions that tokens minted from a grant created (not those they reused). */
+export async function loadCreatedSessionUids(knex: Knex, sourceGrantId: string): Promise<string[]> {
+  const rows: { session_uid: string }[] = await knex(TABLE)
+    .where({ source_grant_id: sourceGrantId, session_created: true })
+    .whereNotNull('session_uid')
+    .distinct('session_uid');
+  return rows.map((row) => row.session_uid);
 }

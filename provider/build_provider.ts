@@ -62,7 +62,9 @@ function buildConfiguration(inputs: ProviderInputs): Configuration {
     jwks: keys.jwks,
     cookies: { keys: keys.cookieKeys, long: { signed: true }, short: { signed: true } },
     claims: {
-      openid: ['sub'],
+      // Every ID token says when and how the user authenticated: after a handover, a website
+      // sees the original login, never the moment of the redemption.
+      openid: ['sub', 'auth_time', 'acr', 'amr'],
       email: ['email', 'email_verified'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username', 'locale', 'zoneinfo'],
     },
@@ -74,6 +76,8 @@ function buildConfiguration(inputs: ProviderInputs): Configuration {
       introspection: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       backchannelLogout: { enabled: true },
+      // The `claims` parameter lets a website insist on an acr (an essential acr claim).
+      claimsParameter: { enabled: true },
       dPoP: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       requestObjects: { enabled: true },

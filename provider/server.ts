@@ -58,7 +58,8 @@ export async function createApp(
   provider.use(databaseOutage);
   provider.use(errorBoundary);
   provider.use(createHealthRouter(database).routes());
-  provider.use(createInteractionRouter({ provider, knex: database.knex }).routes());
+  const interactionDeps = { provider, knex: database.knex, extension: handover.interactions };
+  provider.use(createInteractionRouter(interactionDeps).routes());
   logProviderErrors(provider);
   return { provider, database };
 }

@@ -22,10 +22,19 @@ export const PASSWORD_ACR = 'urn:oidc-handover:loa:1';
 const WRONG_CREDENTIALS = 'Wrong username or password.';
 const TOO_MANY_ATTEMPTS = 'Too many failed attempts. Wait a moment and try again.';
 
+/** Interaction pages added from outside provider/ (the handover's account switch). */
+export interface InteractionExtension {
+  /** Renders the page for an interaction that is the extension's; answers whether it did. */
+  show(ctx: Context, provider: Provider, interaction: Interaction): Promise<boolean>;
+  /** Mounts the routes its pages post to. */
+  mount(router: Router, provider: Provider): void;
+}
+
 /** What the interaction routes need besides the provider. */
 export interface InteractionDeps {
   provider: Provider;
   knex: Knex;
+  extension?: InteractionExtension | undefined;
 }
 
 function clientName(client: Client | undefined): string {
@@ -61,6 +70,9 @@ async function finish(ctx: Context, deps: InteractionDeps, result: InteractionRe
 
 async function showInteraction(ctx: Context, deps: InteractionDeps): Promise<void> {
   const interaction = await deps.provider.interactionDetails(ctx.req, ctx.res);
+  if (await deps.extension?.show(ctx, deps.provider, interaction)) {
+    return;
+  }
   const client = await deps.provider.Client.find(String(interaction.params.client_id));
   if (interaction.prompt.name === 'login') {
     renderLogin(ctx, interaction, client);
@@ -150,5 +162,6 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   router.post('/interaction/:uid/login', (ctx) => submitLogin(ctx, deps));
   router.post('/interaction/:uid/confirm', (ctx) => submitConsent(ctx, deps));
   router.post('/interaction/:uid/abort', (ctx) => abort(ctx, deps));
+  deps.extension?.mount(router, deps.provider);
   return router;
 }

@@ -124,3 +124,8 @@ export async function revokeGrant(knex: Knex, grantId: string): Promise<void> {
     .orWhere((query) => query.where('model', 'Grant').andWhere('id_hash', hashId(grantId)))
     .delete();
 }
+
+/** Deletes a browser session by its uid (the session's own id is stored only as a hash). */
+export async function destroySessionByUid(knex: Knex, uid: string): Promise<void> {
+  await knex(TABLE).where({ model: 'Session', uid }).delete();
+}
