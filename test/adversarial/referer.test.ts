@@ -1,5 +1,3 @@
-// playwright-core's type declarations name DOM types.
-/// <reference lib="dom" />
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
