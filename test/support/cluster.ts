@@ -14,6 +14,9 @@ const READY_TIMEOUT_MS = 30_000;
 /** Every line any provider process of this test run wrote, stdout and stderr alike. */
 export const processLogs: string[] = [];
 
+/** The subset of `processLogs` written to stdout, where the provider's own log goes. */
+export const processStdout: string[] = [];
+
 /** One provider process of a cluster. */
 export interface ProviderProcess {
   /** Where this instance listens (on loopback). */
@@ -62,11 +65,16 @@ async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
 }
 
 function captureLines(child: ChildProcess, logs: string[]): void {
-  for (const stream of [child.stdout, child.stderr]) {
+  const streams = [
+    [child.stdout, processStdout],
+    [child.stderr, undefined],
+  ] as const;
+  for (const [stream, alsoInto] of streams) {
     if (stream) {
       createInterface({ input: stream }).on('line', (line) => {
         logs.push(line);
         processLogs.push(line);
+        alsoInto?.push(line);
       });
     }
   }
