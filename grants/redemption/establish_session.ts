@@ -4,6 +4,7 @@ import type { HandoverDeps } from '../handover.ts';
 import { recordRedemptionSession, type StoredLoginHintToken } from '../login_hint_token.ts';
 import { auditRedemption, type Requester } from './audit_redemption.ts';
 import { REDEMPTION_REASON } from './reasons.ts';
+import { markRequest } from './request_marks.ts';
 
 function isNewSession(session: Session): boolean {
   // `new` is set by the provider on a session that had no cookie; it is not in the types.
@@ -35,6 +36,9 @@ export async function establishSession(
     }
   }
   await recordRedemptionSession(deps.knex, hash, { uid: session.uid, created });
+  if (created) {
+    markRequest(ctx, { redeemedFrom: { grantId: token.sourceGrantId, sessionUid: session.uid } });
+  }
   const reason = created ? REDEMPTION_REASON.sessionCreated : REDEMPTION_REASON.sessionReused;
   await auditRedemption(deps.knex, { event: 'redemption.accepted', reason, requester, token });
 }
