@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { expect } from 'chai';
-import { type Browser, chromium, type Request } from 'playwright-core';
+import type { Browser, Request } from 'playwright-core';
 
 import { MEMORY_DATA_DIR } from '../../provider/config.ts';
 import { sharedPostgres, skipWithoutPostgres } from '../support/adversarial.ts';
+import { findChromium, launchChromium } from '../support/browser.ts';
 import { DEMO } from '../support/clients.ts';
 import {
   type AppSession,
@@ -16,7 +16,6 @@ import {
 } from '../support/handover_http.ts';
 import { freePort, startTestProvider, type TestProvider } from '../support/provider.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SITE_CLIENT = 'referer-site';
 
 /** A website that links to the provider and records what its callback receives. */
@@ -71,8 +70,9 @@ describe('Referer: a real browser never carries a token away from a provider pag
 
   before(async function () {
     skipWithoutPostgres(this);
-    if (!existsSync(CHROMIUM)) {
-      process.stderr.write(`Referer test skipped: no Chromium at ${CHROMIUM}\n`);
+    const chromium = findChromium();
+    if ('missing' in chromium) {
+      process.stderr.write(`Referer test skipped: ${chromium.missing}\n`);
       this.skip();
     }
     const sitePort = await freePort();
@@ -84,7 +84,7 @@ describe('Referer: a real browser never carries a token away from a provider pag
     providerUrl = provider.url.replace('localhost', '127.0.0.1');
     website = await startWebsite(sitePort, () => nextAuthUrl);
     app = await signInApp(provider.url);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium(chromium.path);
   });
 
   after(async () => {
