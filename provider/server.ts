@@ -51,12 +51,13 @@ export async function createApp(
     knex: database.knex,
     extension: handover.extension,
   });
-  handover.install(provider);
-
   provider.use(requestLog);
   provider.use(securityHeaders);
   provider.use(databaseOutage);
   provider.use(errorBoundary);
+  // Inside the error boundary: a failure in the handover's own middleware (a database outage
+  // after the response was built) is logged, mapped and sent with the security headers.
+  handover.install(provider);
   provider.use(createHealthRouter(database).routes());
   const interactionDeps = { provider, knex: database.knex, extension: handover.interactions };
   provider.use(createInteractionRouter(interactionDeps).routes());

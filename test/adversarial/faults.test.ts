@@ -151,7 +151,7 @@ describe('faults: PostgreSQL outage and killed provider processes', function () 
     expect(failures.length, 'requests that failed during the outage').to.be.greaterThan(0);
     expect(Math.max(...outcomes.map((o) => o.ms))).to.be.below(FAST_FAIL_MS);
     for (const failure of failures) {
-      expect(failure.status).to.equal(503);
+      expect(failure.status, `${failure.kind} answered ${failure.status}`).to.equal(503);
       expect(failure.error).to.equal('temporarily_unavailable');
     }
     const unexpected = outcomes.filter(
