@@ -9,6 +9,7 @@ import { errorPage, loggedOutPage, logoutPage } from './interactions/pages.ts';
 import { PASSWORD_ACR } from './interactions/router.ts';
 import type { ProviderKeys } from './keys.ts';
 import { createAdapter } from './storage/adapter.ts';
+import { isIntrospectionAllowed, isRevocationAllowed } from './token_policies.ts';
 
 const DAY = 24 * 60 * 60;
 
@@ -72,8 +73,8 @@ function buildConfiguration(inputs: ProviderInputs): Configuration {
     acrValues: extension.acrValues ?? [PASSWORD_ACR],
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: isRevocationAllowed },
+      introspection: { enabled: true, allowedPolicy: isIntrospectionAllowed },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       backchannelLogout: { enabled: true },
       // The `claims` parameter lets a website insist on an acr (an essential acr claim).

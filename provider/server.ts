@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import { createHandover } from '../grants/handover.ts';
 import { seedAccounts } from './accounts.ts';
 import { buildProvider } from './build_provider.ts';
+import { checkClients } from './client_check.ts';
 import type { Config } from './config.ts';
 import { databaseOutage, noteServerError } from './http/database_outage.ts';
 import { errorBoundary } from './http/error_boundary.ts';
@@ -51,6 +52,7 @@ export async function createApp(
     knex: database.knex,
     extension: handover.extension,
   });
+
   provider.use(requestLog);
   provider.use(securityHeaders);
   provider.use(databaseOutage);
@@ -58,6 +60,7 @@ export async function createApp(
   // Inside the error boundary: a failure in the handover's own middleware (a database outage
   // after the response was built) is logged, mapped and sent with the security headers.
   handover.install(provider);
+  await checkClients(provider, config.clients);
   provider.use(createHealthRouter(database).routes());
   const interactionDeps = { provider, knex: database.knex, extension: handover.interactions };
   provider.use(createInteractionRouter(interactionDeps).routes());

@@ -14,9 +14,15 @@ interface ModelRow {
   consumed_at: Date | null;
 }
 
+// An interaction's returnTo URL ends in the interaction's id, which is also its cookie's value.
+const ID_PLACEHOLDER = '{id}';
+
 /** Removes what must not be stored: the id itself and the raw session cookie of interactions. */
-function payloadAtRest(payload: AdapterPayload): AdapterPayload {
+function payloadAtRest(payload: AdapterPayload, id: string): AdapterPayload {
   const { jti: _jti, ...rest } = payload;
+  if (typeof rest.returnTo === 'string') {
+    rest.returnTo = rest.returnTo.replaceAll(id, ID_PLACEHOLDER);
+  }
   const session = rest.session;
   if (session && typeof session === 'object' && 'cookie' in session) {
     const { cookie: _cookie, ...sessionAtRest } = session;
@@ -27,8 +33,12 @@ function payloadAtRest(payload: AdapterPayload): AdapterPayload {
 
 function toPayload(row: ModelRow, id: string | undefined): AdapterPayload {
   const consumed = row.consumed_at ? Math.floor(row.consumed_at.getTime() / 1000) : undefined;
+  const { returnTo } = row.payload;
   return {
     ...row.payload,
+    ...(typeof returnTo === 'string' && id !== undefined
+      ? { returnTo: returnTo.replaceAll(ID_PLACEHOLDER, id) }
+      : {}),
     ...(id === undefined ? {} : { jti: id }),
     ...(consumed === undefined ? {} : { consumed }),
   };
@@ -56,7 +66,7 @@ export function createAdapter(knex: Knex): AdapterConstructor {
         .insert({
           model: this.name,
           id_hash: hashId(id),
-          payload: payloadAtRest(payload),
+          payload: payloadAtRest(payload, id),
           grant_id: payload.grantId ?? null,
           uid: payload.uid ?? null,
           expires_at: expiresAt,

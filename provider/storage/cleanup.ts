@@ -21,7 +21,8 @@ async function deleteBatch(
   grace: string,
 ): Promise<number> {
   const result = await knex.raw(
-    `delete from ${table} where ctid in (select ctid from ${table} where ${column} < now() - ?::interval limit ?)`,
+    `delete from ${table} where ctid in ` +
+      `(select ctid from ${table} where ${column} < now() - ?::interval limit ?)`,
     [grace, BATCH_SIZE],
   );
   return Number(result.rowCount ?? result.affectedRows ?? 0);

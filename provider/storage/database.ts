@@ -53,16 +53,43 @@ function postgresConfig(url: string): Knex.Config {
   };
 }
 
-function pgliteConfig(dataDir: string): Knex.Config {
-  const connection: Knex.StaticConnectionConfig =
-    dataDir === MEMORY_DATA_DIR ? {} : { filename: dataDir };
-  return { client: ClientPgLite, dialect: 'postgres', connection, compileSqlOnError: false };
+/** A PGlite instance, kept opaque: PGlite's own types need browser and Emscripten typings. */
+export type EmbeddedInstance = object;
+
+/**
+ * Tests set `create` to hand each embedded database a prepared instance (copying a migrated one
+ * is much faster than initdb); unset, knex-pglite opens `dataDir` itself.
+ */
+export const embeddedDatabase: { create?: (dataDir: string) => EmbeddedInstance | undefined } = {};
+
+function pgliteConfig(dataDir: string, pglite: EmbeddedInstance | undefined): Knex.Config {
+  const instance = pglite ?? embeddedDatabase.create?.(dataDir);
+  // knex-pglite closes a given instance too when the knex handle is destroyed.
+  const connection = instance
+    ? { pglite: instance }
+    : dataDir === MEMORY_DATA_DIR
+      ? {}
+      : { filename: dataDir };
+  return {
+    client: ClientPgLite,
+    dialect: 'postgres',
+    connection: connection as Knex.StaticConnectionConfig,
+    compileSqlOnError: false,
+  };
 }
 
-/** Opens the configured database: PostgreSQL when a URL is given, embedded PGlite otherwise. */
-export function openDatabase(config: Pick<Config, 'database' | 'dataDir'>): Database {
+/**
+ * Opens the configured database: PostgreSQL when a URL is given, embedded PGlite otherwise
+ * (`pglite`, when given, is the embedded instance to use instead of a new one).
+ */
+export function openDatabase(
+  config: Pick<Config, 'database' | 'dataDir'>,
+  pglite?: EmbeddedInstance,
+): Database {
   const kind: DatabaseKind = config.database ? 'postgres' : 'pglite';
-  const settings = config.database ? postgresConfig(config.database) : pgliteConfig(config.dataDir);
+  const settings = config.database
+    ? postgresConfig(config.database)
+    : pgliteConfig(config.dataDir, pglite);
   const handle = knex(settings);
   handle.on('query', () => {
     statementCounter.count += 1;
@@ -70,13 +97,24 @@ export function openDatabase(config: Pick<Config, 'database' | 'dataDir'>): Data
   return { knex: handle, kind };
 }
 
-/** Brings the schema up to date; safe to run from several instances at once (knex locks). */
+// Any constant works: it only serialises migration runs of instances sharing a database.
+const MIGRATION_LOCK = 0x6d696772;
+/** Another instance's migrations may take a while; waiting for them is not a stuck query. */
+const MIGRATION_WAIT = '60s';
+
+/**
+ * Brings the schema up to date; safe to run from several instances at once. knex's own lock
+ * lives in a table that the first run creates, so two runs on an empty database could race to
+ * create it: one advisory lock around the whole run makes the others wait, then find no work.
+ */
 export async function migrateDatabase(database: Database): Promise<string[]> {
-  const [, applied] = (await database.knex.migrate.latest({ migrationSource })) as [
-    number,
-    string[],
-  ];
-  return applied;
+  return database.knex.transaction(async (trx) => {
+    await trx.raw(`set local lock_timeout = '${MIGRATION_WAIT}'`);
+    await trx.raw(`set local statement_timeout = '${MIGRATION_WAIT}'`);
+    await trx.raw('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+    const [, applied] = (await trx.migrate.latest({ migrationSource })) as [number, string[]];
+    return applied;
+  });
 }
 
 /** Answers whether the database responds to a trivial query. */

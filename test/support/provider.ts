@@ -5,6 +5,11 @@ import pg from 'pg';
 
 import { type Config, MEMORY_DATA_DIR, parseConfig } from '../../provider/config.ts';
 import { type RunningServer, startServer } from '../../provider/server.ts';
+import {
+  embeddedDatabase,
+  migrateDatabase,
+  openDatabase,
+} from '../../provider/storage/database.ts';
 
 const demoJson = JSON.parse(
   readFileSync(new URL('../../config/demo.json', import.meta.url), 'utf8'),
@@ -30,6 +35,42 @@ export function freePort(): Promise<number> {
 
 let databaseCounter = 0;
 
+// Creating an empty PGlite database costs seconds of initdb; a copy of one made earlier takes a
+// fraction of that, and its migrations are already applied. Each test provider still gets its
+// own in-memory database.
+
+/** The part of PGlite used here (its published types need browser and Emscripten typings). */
+interface Pglite {
+  waitReady: Promise<void>;
+  dumpDataDir(compression: 'none'): Promise<Blob>;
+}
+type PgliteClass = new (options?: { loadDataDir?: Blob }) => Pglite;
+const pgliteModule = '@electric-sql/pglite';
+const { PGlite } = (await import(pgliteModule)) as { PGlite: PgliteClass };
+
+let emptyPglite: Promise<Blob> | undefined;
+let emptyPgliteReady: Blob | undefined;
+embeddedDatabase.create = (dataDir) =>
+  dataDir === MEMORY_DATA_DIR && emptyPgliteReady
+    ? new PGlite({ loadDataDir: emptyPgliteReady })
+    : undefined;
+
+/** A migrated, otherwise empty embedded database, dumped once per test run. */
+async function createPgliteTemplate(): Promise<Blob> {
+  const pglite = new PGlite();
+  await pglite.waitReady;
+  const database = openDatabase({ database: undefined, dataDir: MEMORY_DATA_DIR }, pglite);
+  await migrateDatabase(database);
+  const dump = await pglite.dumpDataDir('none');
+  await database.knex.destroy();
+  return dump;
+}
+
+async function prepareEmptyPglite(): Promise<void> {
+  emptyPglite ??= createPgliteTemplate();
+  emptyPgliteReady = await emptyPglite;
+}
+
 /**
  * A new empty database for one test provider. With DATABASE_URL set (CI's real PostgreSQL)
  * each call creates a fresh database on that server; otherwise the embedded PGlite in memory.
@@ -37,6 +78,7 @@ let databaseCounter = 0;
 export async function freshDatabase(): Promise<{ database?: string; dataDir: string }> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
+    await prepareEmptyPglite();
     return { dataDir: MEMORY_DATA_DIR };
   }
   databaseCounter += 1;
@@ -59,6 +101,8 @@ export interface TestProviderOptions {
   configure?: (json: Record<string, unknown>) => void;
   /** Reuse a database (a restart); default: a fresh one. */
   storage?: { database?: string; dataDir: string };
+  /** Listen on this port (a restart keeps its issuer); default: a free one. */
+  port?: number;
 }
 
 /** A provider started in this process for one test, with the config it runs. */
@@ -69,7 +113,7 @@ export interface TestProvider extends RunningServer {
 
 /** Starts a provider on a free port with the demo configuration (and the test's changes). */
 export async function startTestProvider(options: TestProviderOptions = {}): Promise<TestProvider> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const json = demoConfigJson();
   options.configure?.(json);
   const storage = options.storage ?? (await freshDatabase());
