@@ -7,6 +7,7 @@ import { seedAccounts } from './accounts.ts';
 import { buildProvider } from './build_provider.ts';
 import { checkClients } from './client_check.ts';
 import type { Config } from './config.ts';
+import { databaseOutage, noteServerError } from './http/database_outage.ts';
 import { errorBoundary } from './http/error_boundary.ts';
 import { createHealthRouter } from './http/health.ts';
 import { requestLog } from './http/request_log.ts';
@@ -30,7 +31,8 @@ export interface RunningServer {
 
 function logProviderErrors(provider: Provider): void {
   // Koa would print the stack to stderr; one line with the class and message is enough here.
-  provider.on('server_error', (_ctx: unknown, error: unknown) => {
+  provider.on('server_error', (ctx: object, error: unknown) => {
+    noteServerError(ctx, error);
     log('error', 'server_error', { error: describeError(error) });
   });
   provider.silent = true;
@@ -51,13 +53,16 @@ export async function createApp(
     knex: database.knex,
     extension: handover.extension,
   });
-  handover.install(provider);
-  await checkClients(provider, config.clients);
 
   provider.use(requestLog);
   provider.use(securityHeaders);
+  provider.use(databaseOutage);
   provider.use(errorBoundary);
   provider.use(measureHandoverLatency);
+  // Inside the error boundary: a failure in the handover's own middleware (a database outage
+  // after the response was built) is logged, mapped and sent with the security headers.
+  handover.install(provider);
+  await checkClients(provider, config.clients);
   provider.use(createHealthRouter(database).routes());
   provider.use(createMetricsRouter(database, config.metricsToken).routes());
   const interactionDeps = { provider, knex: database.knex, extension: handover.interactions };

@@ -5,6 +5,7 @@ import type { RedemptionRecord } from '../audited_writes.ts';
 import type { StoredLoginHintToken } from '../login_hint_token.ts';
 import type { Requester } from './audit_redemption.ts';
 import { REDEMPTION_REASON } from './reasons.ts';
+import { markRequest } from './request_marks.ts';
 
 function isNewSession(session: Session): boolean {
   // `new` is set by the provider on a session that had no cookie; it is not in the types.
@@ -49,6 +50,9 @@ export function establishSession(
       // A new cookie value for a new login, against session fixation.
       session.resetIdentifier();
     }
+  }
+  if (created) {
+    markRequest(ctx, { redeemedFrom: { grantId: token.sourceGrantId, sessionUid: session.uid } });
   }
   const reason = created ? REDEMPTION_REASON.sessionCreated : REDEMPTION_REASON.sessionReused;
   announceAudit({

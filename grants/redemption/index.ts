@@ -8,6 +8,7 @@ import { accountSwitchInteractions } from './account_switch.ts';
 import { installCascade } from './cascade.ts';
 import { checkAtPushedRequest } from './check_at_pushed_request.ts';
 import { createRedemptionPolicy } from './policy.ts';
+import { recheckSourceGrant } from './recheck_source_grant.ts';
 import { recordSwitchedSession } from './record_switched_session.ts';
 import { redeemAtAuthorization } from './redeem_at_authorization.ts';
 
@@ -36,8 +37,12 @@ export function redemptionInteractions(deps: HandoverDeps): InteractionExtension
   return accountSwitchInteractions(deps);
 }
 
-/** Installs the redemption's event listeners (cascade) and the switch's session recorder. */
+/**
+ * Installs the redemption's event listeners (cascade), the switch's session recorder and the
+ * re-check of the source grant once a redemption's session is saved.
+ */
 export function installRedemption(provider: Provider, deps: HandoverDeps): void {
   installCascade(provider, deps);
   provider.use(recordSwitchedSession(deps.knex));
+  provider.use(recheckSourceGrant(provider, deps));
 }

@@ -4,6 +4,8 @@ export interface RedemptionMark {
   stepUpAccountId?: string;
   /** Another account is signed in here: ask before switching to this one. */
   switchToAccountId?: string;
+  /** A new session was made from a token of this source grant; checked again once saved. */
+  redeemedFrom?: { grantId: string; sessionUid: string };
 }
 
 // Keyed by the request context, so a mark lives exactly as long as its request.
@@ -11,7 +13,7 @@ const marks = new WeakMap<object, RedemptionMark>();
 
 /** Leaves a mark on this request for the policy checks. */
 export function markRequest(ctx: object, mark: RedemptionMark): void {
-  marks.set(ctx, mark);
+  marks.set(ctx, { ...marks.get(ctx), ...mark });
 }
 
 /** The mark the validator left on this request, if any. */

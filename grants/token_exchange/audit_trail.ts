@@ -10,12 +10,16 @@ import { isExchangeRequest, reasonOf } from './refusal.ts';
 
 const pending = new WeakMap<object, Promise<void>>();
 
-/** Who asked for what, as far as the request got before it ended. */
-function describeRequest(ctx: KoaContextWithOIDC) {
+/**
+ * Who asked for what, as far as the request got before it ended. The audience is recorded
+ * only when it names a registered client: anything else is the caller's free text, which may
+ * be a misplaced token and must not reach the log.
+ */
+function describeRequest(ctx: KoaContextWithOIDC, clientIds: ReadonlySet<string>) {
   const audience = (ctx.oidc.params as { audience?: unknown } | undefined)?.audience;
   return {
     clientId: ctx.oidc.client?.clientId,
-    targetClientId: typeof audience === 'string' ? audience : undefined,
+    targetClientId: typeof audience === 'string' && clientIds.has(audience) ? audience : undefined,
     accountId: ctx.oidc.entities.Account?.accountId,
     grantId: ctx.oidc.entities.Grant?.jti,
     ip: clientIp(ctx),
@@ -25,14 +29,23 @@ function describeRequest(ctx: KoaContextWithOIDC) {
 /** The audit event of an issued login_hint_token (stored with the token, in one statement). */
 export function issuedEvent(ctx: KoaContextWithOIDC, targetClientId: string): AuditEvent {
   const reason: ExchangeReason = 'issued';
-  return { event: 'exchange.issued', reason, ...describeRequest(ctx), targetClientId };
+  return {
+    event: 'exchange.issued',
+    reason,
+    ...describeRequest(ctx, new Set([targetClientId])),
+    targetClientId,
+  };
 }
 
-function recordRefusal(knex: Knex, ctx: KoaContextWithOIDC, error: unknown): void {
+function recordRefusal(
+  knex: Knex,
+  ctx: KoaContextWithOIDC,
+  refusal: { error: unknown; clientIds: ReadonlySet<string> },
+): void {
   const write = recordAudit(knex, {
     event: 'exchange.refused',
-    reason: reasonOf(error),
-    ...describeRequest(ctx),
+    reason: reasonOf(refusal.error),
+    ...describeRequest(ctx, refusal.clientIds),
   });
   pending.set(ctx, write);
 }
@@ -43,10 +56,14 @@ function recordRefusal(knex: Knex, ctx: KoaContextWithOIDC, error: unknown): voi
  * provider emits its error events without awaiting them, so a middleware holds the response
  * until the audit row is written: a client that saw its 4xx can rely on the audit trail.
  */
-export function installRefusalAudit(provider: Provider, knex: Knex): void {
+export function installRefusalAudit(
+  provider: Provider,
+  deps: { knex: Knex; clientIds: ReadonlySet<string> },
+): void {
+  const { knex, clientIds } = deps;
   const onError = (ctx: KoaContextWithOIDC, error: unknown) => {
     if (isExchangeRequest(ctx, TOKEN_EXCHANGE_GRANT)) {
-      recordRefusal(knex, ctx, error);
+      recordRefusal(knex, ctx, { error, clientIds });
     }
   };
   provider.on('grant.error', onError);

@@ -47,5 +47,6 @@ export function registerTokenExchange(provider: Provider, deps: HandoverDeps): v
     EXCHANGE_PARAMETERS,
     EXCHANGE_REPEATABLE_PARAMETERS,
   );
-  installRefusalAudit(provider, deps.knex);
+  const clientIds = new Set(deps.config.clients.map((client) => client.client_id));
+  installRefusalAudit(provider, { knex: deps.knex, clientIds });
 }

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { errorPage } from '../interactions/pages.ts';
 import { describeError, log } from '../logging.ts';
+import { noteServerError } from './database_outage.ts';
 import { FormError } from './form.ts';
 
 function statusOf(error: unknown): number {
@@ -22,6 +23,7 @@ export async function errorBoundary(ctx: Context, next: Next): Promise<void> {
     const status = statusOf(error);
     const expose = status < 500 && error instanceof Error;
     if (!expose) {
+      noteServerError(ctx, error);
       log('error', 'unhandled_error', { route: ctx.path, error: describeError(error) });
     }
     ctx.status = status;

@@ -3,6 +3,7 @@ import knexPackage from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { migrationSource } from '../../migrations/index.ts';
 import { type Config, MEMORY_DATA_DIR } from '../config.ts';
+import { log } from '../logging.ts';
 
 // knex is CommonJS without an exports map: its named export only exists on the default object.
 const { knex } = knexPackage;
@@ -25,6 +26,14 @@ export interface Database {
   kind: DatabaseKind;
 }
 
+/** knex's own warnings (a failed connection, a lost one) as structured lines, not console text. */
+const knexLog: Knex.Config['log'] = {
+  warn: (message: unknown) => log('warn', 'database', { message: String(message) }),
+  error: (message: unknown) => log('error', 'database', { message: String(message) }),
+  deprecate: (message: unknown) => log('warn', 'database', { message: String(message) }),
+  debug: () => {},
+};
+
 function postgresConfig(url: string): Knex.Config {
   return {
     client: 'pg',
@@ -38,6 +47,9 @@ function postgresConfig(url: string): Knex.Config {
     } as Knex.PgConnectionConfig,
     pool: { min: 0, max: 10 },
     acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+    // By default knex puts the query's bindings (token hashes, payloads) into error messages.
+    compileSqlOnError: false,
+    log: knexLog,
   };
 }
 
@@ -62,6 +74,7 @@ function pgliteConfig(dataDir: string, pglite: EmbeddedInstance | undefined): Kn
     client: ClientPgLite,
     dialect: 'postgres',
     connection: connection as Knex.StaticConnectionConfig,
+    compileSqlOnError: false,
   };
 }
 
