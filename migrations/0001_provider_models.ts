@@ -13,8 +13,10 @@ export async function up(knex: Knex): Promise<void> {
     table.timestamp('consumed_at', { useTz: true });
     table.primary(['model', 'id_hash']);
   });
+  // One live row per session; rows of ended sessions stay as tombstones until they expire.
   await knex.raw(
-    "create unique index oidc_models_session_uid on oidc_models (uid) where model = 'Session'",
+    'create unique index oidc_models_session_uid on oidc_models (uid) ' +
+      "where model = 'Session' and consumed_at is null",
   );
   await knex.raw(
     'create index oidc_models_grant on oidc_models (model, grant_id) where grant_id is not null',

@@ -5,6 +5,7 @@ import { errors } from 'oidc-provider';
 import { hashId } from './hash.ts';
 
 const TABLE = 'oidc_models';
+const SESSION = 'Session';
 
 /** Models whose second use is a replay that revokes everything issued under the same grant. */
 const REPLAY_REVOKES_GRANT = new Set(['AuthorizationCode', 'RefreshToken']);
@@ -62,7 +63,7 @@ export function createAdapter(knex: Knex): AdapterConstructor {
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       const expiresAt = expiresIn ? knex.raw("now() + ? * interval '1 second'", [expiresIn]) : null;
-      await knex(TABLE)
+      const insert = knex(TABLE)
         .insert({
           model: this.name,
           id_hash: hashId(id),
@@ -74,19 +75,27 @@ export function createAdapter(knex: Knex): AdapterConstructor {
         .onConflict(['model', 'id_hash'])
         // consumed_at is left alone so that saving a consumed model again cannot revive it.
         .merge(['payload', 'grant_id', 'uid', 'expires_at']);
+      if (this.name === SESSION) {
+        // A request that loaded a session before it got a new id (or was ended) saves it late:
+        // the ended id stays ended instead of coming back to life.
+        insert.where(`${TABLE}.consumed_at`, null);
+      }
+      await insert;
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       const row: ModelRow | undefined = await this.rows()
         .where('id_hash', hashId(id))
         .first('payload', 'consumed_at');
-      return row ? toPayload(row, id) : undefined;
+      const ended = this.name === SESSION && row?.consumed_at;
+      return row && !ended ? toPayload(row, id) : undefined;
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       // The session id cannot be restored from its hash; callers only read the account and grants.
       const row: ModelRow | undefined = await this.rows()
         .where('uid', uid)
+        .whereNull('consumed_at')
         .first('payload', 'consumed_at');
       return row ? toPayload(row, undefined) : undefined;
     }
@@ -118,6 +127,10 @@ export function createAdapter(knex: Knex): AdapterConstructor {
     }
 
     async destroy(id: string): Promise<void> {
+      if (this.name === SESSION) {
+        await endSessions(knex, { id_hash: hashId(id) });
+        return;
+      }
       await this.rows().where('id_hash', hashId(id)).delete();
     }
 
@@ -135,7 +148,19 @@ export async function revokeGrant(knex: Knex, grantId: string): Promise<void> {
     .delete();
 }
 
-/** Deletes a browser session by its uid (the session's own id is stored only as a hash). */
+/**
+ * Ends browser sessions by marking their rows (a tombstone until they expire): a late save by
+ * a request that loaded the session earlier then cannot bring it back. The cleanup job deletes
+ * the rows at their expiry like any other.
+ */
+async function endSessions(knex: Knex, where: Record<string, unknown>): Promise<void> {
+  await knex(TABLE)
+    .where({ model: SESSION, ...where })
+    .whereNull('consumed_at')
+    .update({ consumed_at: knex.fn.now(), payload: {} });
+}
+
+/** Ends a browser session by its uid (the session's own id is stored only as a hash). */
 export async function destroySessionByUid(knex: Knex, uid: string): Promise<void> {
-  await knex(TABLE).where({ model: 'Session', uid }).delete();
+  await endSessions(knex, { uid });
 }
