@@ -2,10 +2,12 @@ import type { Knex } from 'knex';
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
+import { log } from '../logging.ts';
 import { hashId } from './hash.ts';
 
 const TABLE = 'oidc_models';
 const SESSION = 'Session';
+const SESSION_UID_INDEX = 'oidc_models_session_uid';
 
 /** Models whose second use is a replay that revokes everything issued under the same grant. */
 const REPLAY_REVOKES_GRANT = new Set(['AuthorizationCode', 'RefreshToken']);
@@ -45,6 +47,12 @@ function toPayload(row: ModelRow, id: string | undefined): AdapterPayload {
   };
 }
 
+/** Answers whether an insert failed because the session already has a live row under another id. */
+function isLiveSessionConflict(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === SESSION_UID_INDEX;
+}
+
 /**
  * Builds the oidc-provider adapter class over one knex handle. Every model shares one table;
  * ids are stored as SHA-256 so that a database dump yields no usable token, code or session id.
@@ -80,7 +88,16 @@ export function createAdapter(knex: Knex): AdapterConstructor {
         // the ended id stays ended instead of coming back to life.
         insert.where(`${TABLE}.consumed_at`, null);
       }
-      await insert;
+      try {
+        await insert;
+      } catch (error) {
+        if (!isLiveSessionConflict(error)) {
+          throw error;
+        }
+        // Another request already saved this session under a newer id: that save wins, this
+        // stale one is dropped rather than failing the request.
+        log('warn', 'session_save_superseded', { model: this.name });
+      }
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {

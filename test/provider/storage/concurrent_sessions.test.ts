@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type * as client from 'openid-client';
-
+import { createAdapter } from '../../../provider/storage/adapter.ts';
 import {
   appClient,
   authorizationRequest,
@@ -67,5 +67,17 @@ describe('GET /auth from one browser session in parallel', () => {
     const [response] = await ssoRequests();
     const location = new URL(response!.headers.get('location') ?? '', provider.url);
     expect(location.searchParams.get('code')).to.be.a('string');
+  });
+
+  it('drops a late save under another id while the session lives on under a newer one', async () => {
+    const Adapter = createAdapter(provider.database.knex);
+    const sessions = new Adapter('Session');
+    const uid = `uid-${Date.now()}`;
+    await sessions.upsert('newer-id', { uid, accountId: 'alice-id', kind: 'Session' }, 60);
+
+    await sessions.upsert('older-id', { uid, accountId: 'alice-id', kind: 'Session' }, 60);
+
+    expect(await sessions.find('older-id')).to.equal(undefined);
+    expect((await sessions.find('newer-id'))?.uid).to.equal(uid);
   });
 });
