@@ -104,10 +104,20 @@ export async function seedAccounts(knex: Knex, seeds: AccountSeed[]): Promise<vo
   }
 }
 
+// Accounts the current request has already read and found active, so the provider's own lookup
+// later in the same request needs no second query. Keyed by the request context: gone with it.
+const checkedInThisRequest = new WeakMap<object, AccountRecord>();
+
+/** Lets the rest of this request reuse an active account it has just read. */
+export function rememberAccountForRequest(ctx: object, account: AccountRecord): void {
+  checkedInThisRequest.set(ctx, account);
+}
+
 /** The provider's findAccount: standard claims from the account's stored claims. */
 export function createFindAccount(knex: Knex): FindAccount {
-  return async (_ctx, id): Promise<Account | undefined> => {
-    const account = await loadAccount(knex, id);
+  return async (ctx, id): Promise<Account | undefined> => {
+    const known = checkedInThisRequest.get(ctx);
+    const account = known?.id === id ? known : await loadAccount(knex, id);
     if (!account) {
       return undefined;
     }

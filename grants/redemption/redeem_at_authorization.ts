@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
+import { rememberAccountForRequest } from '../../provider/accounts.ts';
 import { clientIp } from '../../provider/http/client_ip.ts';
 import { redeemLoginHintToken } from '../audited_writes.ts';
 import type { HandoverDeps } from '../handover.ts';
@@ -86,6 +87,8 @@ async function redeemUsable(
     await handleRefusal(redemption, await inspect(redemption));
     return;
   }
+  // The inspection read the account a moment ago: the provider's own lookup reuses it.
+  rememberAccountForRequest(ctx, account);
   establishSession(ctx, { ...redemption, token: consumed });
 }
 
