@@ -3,26 +3,24 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { TOKEN_EXCHANGE_GRANT } from '../grants/token_types.ts';
+import {
+  ConfigError,
+  checkKnownFields,
+  fail,
+  isObject,
+  type Json,
+  readBoolean,
+  readInteger,
+  readString,
+} from './config_fields.ts';
+import { type HandoverSettings, readHandover } from './handover_settings.ts';
 
-/** Raised for any mistake in the configuration file; its message is one line naming the field. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-/** The subject token types the exchange can accept. */
-export const SUBJECT_TOKEN_TYPES = ['refresh_token', 'access_token'] as const;
-export type SubjectTokenType = (typeof SUBJECT_TOKEN_TYPES)[number];
-
-/** The handover settings of DESIGN.md, with every default applied. */
-export interface HandoverSettings {
-  enabled: boolean;
-  ttl: number;
-  deviceBinding: 'ip' | 'none';
-  subjectTokenTypes: SubjectTokenType[];
-  cascadeRevocation: boolean;
-  exchangesPerMinute: number;
-  allow: Record<string, string[]>;
-}
+export { ConfigError } from './config_fields.ts';
+export {
+  type HandoverSettings,
+  SUBJECT_TOKEN_TYPES,
+  type SubjectTokenType,
+} from './handover_settings.ts';
 
 /** An account to seed; the password is hashed before it is stored. */
 export interface AccountSeed {
@@ -54,7 +52,6 @@ export interface Config {
   demo: boolean;
 }
 
-const MAX_TTL = 300;
 /** The dataDir value that keeps the embedded database in memory. */
 export const MEMORY_DATA_DIR = 'memory://';
 const DEMO_CONFIG_PATH = fileURLToPath(new URL('../config/demo.json', import.meta.url));
@@ -69,61 +66,6 @@ const TOP_LEVEL_FIELDS = new Set([
   'handover',
   'metricsToken',
 ]);
-const HANDOVER_FIELDS = new Set([
-  'enabled',
-  'ttl',
-  'deviceBinding',
-  'subjectTokenTypes',
-  'cascadeRevocation',
-  'exchangesPerMinute',
-  'allow',
-]);
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function fail(field: string, problem: string): never {
-  throw new ConfigError(`configuration: ${field} ${problem}`);
-}
-
-function checkKnownFields(object: Json, known: Set<string>, prefix: string): void {
-  for (const key of Object.keys(object)) {
-    if (!known.has(key) && !key.startsWith('$')) {
-      fail(`${prefix}${key}`, 'is not a known field');
-    }
-  }
-}
-
-function readString(object: Json, field: string, path: string, fallback: string): string {
-  const value = object[field] ?? fallback;
-  if (typeof value !== 'string' || value.length === 0) {
-    fail(path, 'must be a non-empty string');
-  }
-  return value;
-}
-
-function readBoolean(object: Json, field: string, path: string, fallback: boolean): boolean {
-  const value = object[field] ?? fallback;
-  if (typeof value !== 'boolean') {
-    fail(path, 'must be true or false');
-  }
-  return value;
-}
-
-function readInteger(object: Json, field: string, path: string, range: [number, number]): number {
-  const value = object[field];
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    fail(path, 'must be a whole number');
-  }
-  if (value < range[0] || value > range[1]) {
-    fail(path, `must be between ${range[0]} and ${range[1]}`);
-  }
-  return value;
-}
-
 function readIssuer(raw: Json): string {
   const issuer = readString(raw, 'issuer', 'issuer', 'http://localhost:3000');
   if (!URL.canParse(issuer) || !/^https?:$/.test(new URL(issuer).protocol)) {
@@ -203,70 +145,6 @@ function readAccounts(raw: Json): AccountSeed[] {
     fail('accounts', 'must be an array');
   }
   return accounts.map(readAccount);
-}
-
-function readSubjectTokenTypes(handover: Json): SubjectTokenType[] {
-  const types = handover.subjectTokenTypes ?? [...SUBJECT_TOKEN_TYPES];
-  if (!Array.isArray(types)) {
-    fail('handover.subjectTokenTypes', 'must be an array');
-  }
-  for (const [index, type] of types.entries()) {
-    if (!SUBJECT_TOKEN_TYPES.includes(type)) {
-      fail(`handover.subjectTokenTypes[${index}]`, 'must be "refresh_token" or "access_token"');
-    }
-  }
-  return types;
-}
-
-function readAllow(handover: Json): Record<string, string[]> {
-  const allow = handover.allow ?? {};
-  if (!isObject(allow)) {
-    fail('handover.allow', 'must be an object of client_id to client_id lists');
-  }
-  const parsed: Record<string, string[]> = {};
-  for (const [source, targets] of Object.entries(allow)) {
-    const isList = Array.isArray(targets) && targets.every((t) => typeof t === 'string');
-    if (!isList) {
-      fail(`handover.allow.${source}`, 'must be an array of client_ids');
-    }
-    parsed[source] = targets;
-  }
-  return parsed;
-}
-
-function readDeviceBinding(handover: Json): 'ip' | 'none' {
-  const binding = handover.deviceBinding ?? 'ip';
-  if (binding !== 'ip' && binding !== 'none') {
-    fail('handover.deviceBinding', 'must be "ip" or "none"');
-  }
-  return binding;
-}
-
-function readHandover(raw: Json): HandoverSettings {
-  const handover = raw.handover ?? {};
-  if (!isObject(handover)) {
-    fail('handover', 'must be an object');
-  }
-  checkKnownFields(handover, HANDOVER_FIELDS, 'handover.');
-  return {
-    enabled: readBoolean(handover, 'enabled', 'handover.enabled', true),
-    ttl: readInteger({ ttl: 60, ...handover }, 'ttl', 'handover.ttl', [1, MAX_TTL]),
-    deviceBinding: readDeviceBinding(handover),
-    subjectTokenTypes: readSubjectTokenTypes(handover),
-    cascadeRevocation: readBoolean(
-      handover,
-      'cascadeRevocation',
-      'handover.cascadeRevocation',
-      true,
-    ),
-    exchangesPerMinute: readInteger(
-      { exchangesPerMinute: 20, ...handover },
-      'exchangesPerMinute',
-      'handover.exchangesPerMinute',
-      [0, 1_000_000],
-    ),
-    allow: readAllow(handover),
-  };
 }
 
 function checkAllowNamesClients(config: Config): void {
