@@ -15,11 +15,11 @@ export async function query<Row extends Record<string, unknown>>(
   }
 }
 
-/** The uids of every stored browser session. */
+/** The uids of every live browser session (an ended session's row stays as a tombstone). */
 export async function sessionUids(url: string): Promise<Set<string>> {
   const rows = await query<{ uid: string }>(
     url,
-    "select uid from oidc_models where model = 'Session'",
+    "select uid from oidc_models where model = 'Session' and consumed_at is null",
   );
   return new Set(rows.map((row) => row.uid));
 }
