@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 
-import { hashId } from '../provider/storage/hash.ts';
 import type { AuditRow } from './audit.ts';
 import {
   type ConsumeConditions,
@@ -8,6 +7,7 @@ import {
   type HandoverGrant,
   type Row,
   type StoredLoginHintToken,
+  tokenColumns,
 } from './login_hint_token.ts';
 
 // The two writes on the handover's hot paths, each with its audit row in the same statement:
@@ -53,15 +53,7 @@ export async function storeIssuedLoginHintToken(
   const { audit } = record;
   const result = await knex.raw<{ rows: unknown[] }>(ISSUE_SQL, {
     session_uid: record.sessionUid ?? null,
-    id_hash: hashId(token),
-    account_id: grant.accountId,
-    source_client_id: grant.sourceClientId,
-    target_client_id: grant.targetClientId,
-    source_grant_id: grant.sourceGrantId,
-    auth_time: grant.authTime,
-    amr: grant.amr ? JSON.stringify(grant.amr) : null,
-    acr: grant.acr ?? null,
-    caller_ip: grant.callerIp,
+    ...tokenColumns(token, grant),
     ttl: record.ttlSeconds,
     event: audit.event,
     reason: audit.reason,

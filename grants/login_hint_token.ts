@@ -95,6 +95,14 @@ export async function storeLoginHintToken(
   ttlSeconds: number,
 ): Promise<void> {
   await knex(TABLE).insert({
+    ...tokenColumns(token, grant),
+    expires_at: knex.raw("now() + ? * interval '1 second'", [ttlSeconds]),
+  });
+}
+
+/** The columns of a new token's row, the raw value reduced to its hash. */
+export function tokenColumns(token: string, grant: HandoverGrant): Record<string, unknown> {
+  return {
     id_hash: hashId(token),
     account_id: grant.accountId,
     source_client_id: grant.sourceClientId,
@@ -104,8 +112,7 @@ export async function storeLoginHintToken(
     amr: grant.amr ? JSON.stringify(grant.amr) : null,
     acr: grant.acr ?? null,
     caller_ip: grant.callerIp,
-    expires_at: knex.raw("now() + ? * interval '1 second'", [ttlSeconds]),
-  });
+  };
 }
 
 /** Reads a token's row without changing it (to explain a refusal, or to check at PAR). */
