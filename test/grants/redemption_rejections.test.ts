@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import type * as client from 'openid-client';
 
 import { revokeGrant } from '../../provider/storage/adapter.ts';
 import { appLogin, authorizationRequest, DEMO, websiteClient } from '../support/clients.ts';
@@ -8,27 +7,16 @@ import {
   handoverLogin,
   lastAuditReason,
   mintLoginHintToken,
+  useHandoverStage,
 } from '../support/handover.ts';
 import { startTestProvider, type TestProvider } from '../support/provider.ts';
 import { UserAgent } from '../support/user_agent.ts';
 
 describe('GET /auth with an unusable login_hint_token', () => {
-  let provider: TestProvider;
-  let website: client.Configuration;
-  let refreshToken: string;
+  const stage = useHandoverStage();
 
-  before(async () => {
-    provider = await startTestProvider();
-    website = await websiteClient(provider.url);
-    refreshToken = (await appLogin(provider.url, DEMO.alice)).tokens.refresh_token!;
-  });
-
-  after(async () => {
-    await provider.close();
-  });
-
-  async function silentHandover(token: string, agent = new UserAgent(provider.url)) {
-    const { hop } = await handoverLogin(agent, website, {
+  async function silentHandover(token: string, agent = new UserAgent(stage.provider.url)) {
+    const { hop } = await handoverLogin(agent, stage.website, {
       redirect_uri: DEMO.website.redirectUri,
       prompt: 'none',
       login_hint_token: token,
@@ -43,16 +31,18 @@ describe('GET /auth with an unusable login_hint_token', () => {
     expect(hop.location?.searchParams.get('code')).to.equal(null);
     // The browser learns nothing about why: the reason is only in the audit log.
     expect(hop.location?.search).to.not.include(reason);
-    expect(await lastAuditReason(provider.database.knex, 'redemption.refused')).to.equal(reason);
+    expect(await lastAuditReason(stage.provider.database.knex, 'redemption.refused')).to.equal(
+      reason,
+    );
   }
 
   it('ignores an expired token', async () => {
-    const token = await mintLoginHintToken(provider, refreshToken, { ttl: -5 });
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken, { ttl: -5 });
     await expectTreatedAsAbsent(token, 'expired');
   });
 
   it('ignores a token addressed to another website', async () => {
-    const token = await mintLoginHintToken(provider, refreshToken, {
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken, {
       audience: DEMO.website2.clientId,
     });
     await expectTreatedAsAbsent(token, 'wrong_audience');
@@ -67,18 +57,18 @@ describe('GET /auth with an unusable login_hint_token', () => {
   });
 
   it('ignores a token whose source grant an administrator revoked', async () => {
-    const app = await appLogin(provider.url, DEMO.alice);
-    const token = await mintLoginHintToken(provider, app.tokens.refresh_token!);
-    const stored = await provider.provider.RefreshToken.find(app.tokens.refresh_token!);
+    const app = await appLogin(stage.provider.url, DEMO.alice);
+    const token = await mintLoginHintToken(stage.provider, app.tokens.refresh_token!);
+    const stored = await stage.provider.provider.RefreshToken.find(app.tokens.refresh_token!);
     // Straight in the database, as admin tooling would: no event, so no cascade either.
-    await revokeGrant(provider.database.knex, stored!.grantId!);
+    await revokeGrant(stage.provider.database.knex, stored!.grantId!);
     await expectTreatedAsAbsent(token, 'source_grant_revoked');
   });
 
   it('ignores a token for an account disabled since', async () => {
-    const app = await appLogin(provider.url, DEMO.bob);
-    const token = await mintLoginHintToken(provider, app.tokens.refresh_token!);
-    const { knex } = provider.database;
+    const app = await appLogin(stage.provider.url, DEMO.bob);
+    const token = await mintLoginHintToken(stage.provider, app.tokens.refresh_token!);
+    const { knex } = stage.provider.database;
     await knex('accounts').where({ username: 'bob' }).update({ disabled: true });
     try {
       await expectTreatedAsAbsent(token, 'account_disabled');
@@ -88,8 +78,8 @@ describe('GET /auth with an unusable login_hint_token', () => {
   });
 
   it('ignores a token presented from another IP than the exchange caller', async () => {
-    const token = await mintLoginHintToken(provider, refreshToken);
-    const pending = await authorizationRequest(website, {
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken);
+    const pending = await authorizationRequest(stage.website, {
       redirect_uri: DEMO.website.redirectUri,
       prompt: 'none',
       login_hint_token: token,
@@ -97,7 +87,7 @@ describe('GET /auth with an unusable login_hint_token', () => {
     // Sent from another loopback source address: another device as far as the IP goes.
     const hop = await getFromAddress('127.0.0.2', pending.url);
     expect(hop.location?.searchParams.get('error')).to.equal('login_required');
-    expect(await lastAuditReason(provider.database.knex, 'redemption.refused')).to.equal(
+    expect(await lastAuditReason(stage.provider.database.knex, 'redemption.refused')).to.equal(
       'binding_mismatch',
     );
     // Unconsumed: the right browser can still use it.
@@ -105,8 +95,8 @@ describe('GET /auth with an unusable login_hint_token', () => {
   });
 
   it('shows the login page without a username when there is no session', async () => {
-    const token = await mintLoginHintToken(provider, refreshToken, { ttl: -5 });
-    const { hop } = await handoverLogin(new UserAgent(provider.url), website, {
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken, { ttl: -5 });
+    const { hop } = await handoverLogin(new UserAgent(stage.provider.url), stage.website, {
       redirect_uri: DEMO.website.redirectUri,
       login_hint_token: token,
     });
@@ -117,8 +107,8 @@ describe('GET /auth with an unusable login_hint_token', () => {
   });
 
   it('leaves an existing session to answer with ordinary SSO', async () => {
-    const app = await appLogin(provider.url, DEMO.bob);
-    const token = await mintLoginHintToken(provider, refreshToken, { ttl: -5 });
+    const app = await appLogin(stage.provider.url, DEMO.bob);
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken, { ttl: -5 });
     const hop = await silentHandover(token, app.agent);
     expect(hop.location?.searchParams.get('code')).to.be.a('string');
   });

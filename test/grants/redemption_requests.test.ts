@@ -2,31 +2,12 @@ import { expect } from 'chai';
 import { SignJWT } from 'jose';
 import * as client from 'openid-client';
 
-import {
-  appLogin,
-  DEMO,
-  finishLogin,
-  type PendingLogin,
-  websiteClient,
-} from '../support/clients.ts';
-import { lastAuditReason, mintLoginHintToken } from '../support/handover.ts';
-import { startTestProvider, type TestProvider } from '../support/provider.ts';
+import { DEMO, finishLogin, type PendingLogin } from '../support/clients.ts';
+import { lastAuditReason, mintLoginHintToken, useHandoverStage } from '../support/handover.ts';
 import { UserAgent } from '../support/user_agent.ts';
 
 describe('login_hint_token in a pushed request and a request object', () => {
-  let provider: TestProvider;
-  let website: client.Configuration;
-  let refreshToken: string;
-
-  before(async () => {
-    provider = await startTestProvider();
-    website = await websiteClient(provider.url);
-    refreshToken = (await appLogin(provider.url, DEMO.alice)).tokens.refresh_token!;
-  });
-
-  after(async () => {
-    await provider.close();
-  });
+  const stage = useHandoverStage();
 
   async function pkceParams(extra: Record<string, string>) {
     const verifier = client.randomPKCECodeVerifier();
@@ -50,7 +31,7 @@ describe('login_hint_token in a pushed request and a request object', () => {
   }
 
   async function storedPushedRequests(): Promise<string[]> {
-    const rows: { payload: { request: string } }[] = await provider.database
+    const rows: { payload: { request: string } }[] = await stage.provider.database
       .knex('oidc_models')
       .where({ model: 'PushedAuthorizationRequest' })
       .select('payload');
@@ -61,43 +42,50 @@ describe('login_hint_token in a pushed request and a request object', () => {
     });
   }
 
-  it('serves no form post at /auth: a website posts its request to the PAR endpoint', async () => {
+  it('serves no form post at /auth: a stage.website posts its request to the PAR endpoint', async () => {
     // oidc-provider allows POST /auth only with SameSite=None session cookies, which would
     // weaken every page; PAR keeps the token out of the address bar instead.
     const { params } = await pkceParams({});
-    const hop = await new UserAgent(provider.url).request(new URL('/auth', provider.url), {
-      form: params,
-    });
+    const hop = await new UserAgent(stage.provider.url).request(
+      new URL('/auth', stage.provider.url),
+      {
+        form: params,
+      },
+    );
     expect(hop.response.status).to.equal(404);
   });
 
   it('redeems a pushed token at /auth and never stores it raw', async () => {
-    const token = await mintLoginHintToken(provider, refreshToken);
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken);
     const { params, verifier } = await pkceParams({ login_hint_token: token });
     const { client_id: _id, ...pushed } = params;
-    const url = await client.buildAuthorizationUrlWithPAR(website, pushed);
+    const url = await client.buildAuthorizationUrlWithPAR(stage.website, pushed);
 
     const stored = await storedPushedRequests();
     expect(stored.join('\n')).to.include('sha256:').and.not.include(token);
 
-    const hop = await new UserAgent(provider.url).go(url);
-    const tokens = await finishLogin(website, pendingOf(url, params, verifier), hop.location!);
+    const hop = await new UserAgent(stage.provider.url).go(url);
+    const tokens = await finishLogin(
+      stage.website,
+      pendingOf(url, params, verifier),
+      hop.location!,
+    );
     expect(tokens.claims()!.auth_time).to.be.a('number');
   });
 
   it('ignores a token reference sent by the browser instead of a pushed request', async () => {
-    const token = await mintLoginHintToken(provider, refreshToken);
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken);
     const { params } = await pkceParams({ login_hint_token: token });
     const { client_id: _id, ...pushed } = params;
-    await client.buildAuthorizationUrlWithPAR(website, pushed);
+    await client.buildAuthorizationUrlWithPAR(stage.website, pushed);
     const [stored = ''] = (await storedPushedRequests()).slice(-1);
     const reference = /sha256:[A-Za-z0-9_-]{43}/.exec(stored)![0];
 
     const direct = await pkceParams({ login_hint_token: reference });
-    const url = new URL(`/auth?${new URLSearchParams(direct.params)}`, provider.url);
-    const hop = await new UserAgent(provider.url).go(url);
+    const url = new URL(`/auth?${new URLSearchParams(direct.params)}`, stage.provider.url);
+    const hop = await new UserAgent(stage.provider.url).go(url);
     expect(hop.location?.searchParams.get('error')).to.equal('login_required');
-    expect(await lastAuditReason(provider.database.knex, 'redemption.refused')).to.equal(
+    expect(await lastAuditReason(stage.provider.database.knex, 'redemption.refused')).to.equal(
       'reference_outside_par',
     );
   });
@@ -106,26 +94,30 @@ describe('login_hint_token in a pushed request and a request object', () => {
     return new SignJWT({ ...params })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(DEMO.website.clientId)
-      .setAudience(provider.url)
+      .setAudience(stage.provider.url)
       .setIssuedAt()
       .setExpirationTime('1m')
       .sign(new TextEncoder().encode(DEMO.website.secret));
   }
 
   it('redeems a token inside a signed request object', async () => {
-    const token = await mintLoginHintToken(provider, refreshToken);
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken);
     const { params, verifier } = await pkceParams({ login_hint_token: token });
     const query = { client_id: DEMO.website.clientId, request: await signedRequest(params) };
-    const url = new URL(`/auth?${new URLSearchParams(query)}`, provider.url);
-    const hop = await new UserAgent(provider.url).go(url);
-    const tokens = await finishLogin(website, pendingOf(url, params, verifier), hop.location!);
+    const url = new URL(`/auth?${new URLSearchParams(query)}`, stage.provider.url);
+    const hop = await new UserAgent(stage.provider.url).go(url);
+    const tokens = await finishLogin(
+      stage.website,
+      pendingOf(url, params, verifier),
+      hop.location!,
+    );
     expect(tokens.claims()!.sub).to.be.a('string');
   });
 
   it('redeems a token inside a pushed request object and stores only the reference', async () => {
-    const token = await mintLoginHintToken(provider, refreshToken);
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken);
     const { params, verifier } = await pkceParams({ login_hint_token: token });
-    const response = await fetch(new URL('/request', provider.url), {
+    const response = await fetch(new URL('/request', stage.provider.url), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
@@ -139,9 +131,13 @@ describe('login_hint_token in a pushed request and a request object', () => {
     expect((await storedPushedRequests()).join('\n')).to.not.include(token);
 
     const query = { client_id: DEMO.website.clientId, request_uri: requestUri };
-    const url = new URL(`/auth?${new URLSearchParams(query)}`, provider.url);
-    const hop = await new UserAgent(provider.url).go(url);
-    const tokens = await finishLogin(website, pendingOf(url, params, verifier), hop.location!);
+    const url = new URL(`/auth?${new URLSearchParams(query)}`, stage.provider.url);
+    const hop = await new UserAgent(stage.provider.url).go(url);
+    const tokens = await finishLogin(
+      stage.website,
+      pendingOf(url, params, verifier),
+      hop.location!,
+    );
     expect(tokens.claims()!.sub).to.be.a('string');
   });
 });

@@ -1,55 +1,37 @@
 import { expect } from 'chai';
-import type * as client from 'openid-client';
 
-import {
-  appLogin,
-  authorizationRequest,
-  DEMO,
-  loginThroughForm,
-  websiteClient,
-} from '../support/clients.ts';
-import { handoverLogin, mintLoginHintToken } from '../support/handover.ts';
+import { authorizationRequest, DEMO, loginThroughForm } from '../support/clients.ts';
+import { handoverLogin, mintLoginHintToken, useHandoverStage } from '../support/handover.ts';
 import { capturedLogs } from '../support/logs.ts';
-import { startTestProvider, type TestProvider } from '../support/provider.ts';
 import { UserAgent } from '../support/user_agent.ts';
 
 describe('login_hint_token secrecy and single use at /auth', () => {
-  let provider: TestProvider;
-  let website: client.Configuration;
-  let refreshToken: string;
-
-  before(async () => {
-    provider = await startTestProvider();
-    website = await websiteClient(provider.url);
-    refreshToken = (await appLogin(provider.url, DEMO.alice)).tokens.refresh_token!;
-  });
-
-  after(async () => {
-    await provider.close();
-  });
+  const stage = useHandoverStage();
 
   async function storedText(): Promise<string> {
-    const knex = provider.database.knex;
+    const knex = stage.provider.database.knex;
     const models = await knex('oidc_models').select('payload');
     const audit = await knex('audit_events').select('*');
     return JSON.stringify([models, audit]);
   }
 
   it('keeps the raw token out of interactions, stored rows and log lines', async () => {
-    const stepUp = await mintLoginHintToken(provider, refreshToken, { ageSeconds: 600 });
-    await handoverLogin(new UserAgent(provider.url), website, {
+    const stepUp = await mintLoginHintToken(stage.provider, stage.refreshToken, {
+      ageSeconds: 600,
+    });
+    await handoverLogin(new UserAgent(stage.provider.url), stage.website, {
       redirect_uri: DEMO.website.redirectUri,
       login_hint_token: stepUp,
       max_age: '60',
     });
 
-    const bobsBrowser = new UserAgent(provider.url);
-    const bobLogin = await authorizationRequest(website, {
+    const bobsBrowser = new UserAgent(stage.provider.url);
+    const bobLogin = await authorizationRequest(stage.website, {
       redirect_uri: DEMO.website.redirectUri,
     });
     await loginThroughForm(bobsBrowser, bobLogin, DEMO.bob);
-    const switching = await mintLoginHintToken(provider, refreshToken);
-    const { hop } = await handoverLogin(bobsBrowser, website, {
+    const switching = await mintLoginHintToken(stage.provider, stage.refreshToken);
+    const { hop } = await handoverLogin(bobsBrowser, stage.website, {
       redirect_uri: DEMO.website.redirectUri,
       login_hint_token: switching,
     });
@@ -64,10 +46,10 @@ describe('login_hint_token secrecy and single use at /auth', () => {
   });
 
   it('lets only one of two simultaneous redemptions create a session', async () => {
-    const token = await mintLoginHintToken(provider, refreshToken);
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken);
     const attempts = await Promise.all(
       [1, 2].map(() =>
-        handoverLogin(new UserAgent(provider.url), website, {
+        handoverLogin(new UserAgent(stage.provider.url), stage.website, {
           redirect_uri: DEMO.website.redirectUri,
           login_hint_token: token,
           prompt: 'none',

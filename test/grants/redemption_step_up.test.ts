@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import type * as client from 'openid-client';
 
 import {
   appLogin,
@@ -9,45 +8,40 @@ import {
   loginThroughForm,
   websiteClient,
 } from '../support/clients.ts';
-import { handoverLogin, lastAuditReason, mintLoginHintToken } from '../support/handover.ts';
+import {
+  handoverLogin,
+  lastAuditReason,
+  mintLoginHintToken,
+  useHandoverStage,
+} from '../support/handover.ts';
 import { startTestProvider, type TestProvider } from '../support/provider.ts';
 import { UserAgent } from '../support/user_agent.ts';
 
 describe('GET /auth with a login_hint_token that is not enough for the request', () => {
-  let provider: TestProvider;
-  let website: client.Configuration;
-  let refreshToken: string;
-
-  before(async () => {
-    provider = await startTestProvider();
-    website = await websiteClient(provider.url);
-    refreshToken = (await appLogin(provider.url, DEMO.alice)).tokens.refresh_token!;
-  });
-
-  after(async () => {
-    await provider.close();
-  });
+  const stage = useHandoverStage();
 
   async function expectRealLogin(params: Record<string, string>, reason: string) {
-    const token = await mintLoginHintToken(provider, refreshToken, { ageSeconds: 600 });
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken, { ageSeconds: 600 });
     const base = { redirect_uri: DEMO.website.redirectUri, login_hint_token: token, ...params };
 
     if (params.prompt === undefined) {
-      const silent = await handoverLogin(new UserAgent(provider.url), website, {
+      const silent = await handoverLogin(new UserAgent(stage.provider.url), stage.website, {
         ...base,
         prompt: 'none',
       });
       expect(silent.hop.location?.searchParams.get('error')).to.equal('login_required');
     }
 
-    const { hop } = await handoverLogin(new UserAgent(provider.url), website, base);
+    const { hop } = await handoverLogin(new UserAgent(stage.provider.url), stage.website, base);
     const html = await hop.response.text();
     expect(hop.url.pathname).to.match(/^\/interaction\//);
     expect(html).to.include('name="password"').and.include('value="alice"');
-    expect(await lastAuditReason(provider.database.knex, 'redemption.refused')).to.equal(reason);
+    expect(await lastAuditReason(stage.provider.database.knex, 'redemption.refused')).to.equal(
+      reason,
+    );
 
     // Not consumed: the same token still serves a request it is enough for.
-    const enough = await handoverLogin(new UserAgent(provider.url), website, {
+    const enough = await handoverLogin(new UserAgent(stage.provider.url), stage.website, {
       redirect_uri: DEMO.website.redirectUri,
       login_hint_token: token,
       prompt: 'none',
@@ -73,16 +67,18 @@ describe('GET /auth with a login_hint_token that is not enough for the request',
   });
 
   it('asks for a real login when id_token_hint names another subject', async () => {
-    const agent = new UserAgent(provider.url);
-    const pending = await authorizationRequest(website, { redirect_uri: DEMO.website.redirectUri });
+    const agent = new UserAgent(stage.provider.url);
+    const pending = await authorizationRequest(stage.website, {
+      redirect_uri: DEMO.website.redirectUri,
+    });
     const callback = await loginThroughForm(agent, pending, DEMO.bob);
-    const bobIdToken = (await finishLogin(website, pending, callback.location!)).id_token!;
+    const bobIdToken = (await finishLogin(stage.website, pending, callback.location!)).id_token!;
     await expectRealLogin({ id_token_hint: bobIdToken }, 'step_up_subject');
   });
 
   it('accepts the token when max_age is met by the original login', async () => {
-    const token = await mintLoginHintToken(provider, refreshToken, { ageSeconds: 60 });
-    const { hop } = await handoverLogin(new UserAgent(provider.url), website, {
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken, { ageSeconds: 60 });
+    const { hop } = await handoverLogin(new UserAgent(stage.provider.url), stage.website, {
       redirect_uri: DEMO.website.redirectUri,
       login_hint_token: token,
       prompt: 'none',
@@ -92,9 +88,9 @@ describe('GET /auth with a login_hint_token that is not enough for the request',
   });
 
   it('does not let another account answer a request its token could not satisfy', async () => {
-    const bob = await appLogin(provider.url, DEMO.bob);
-    const token = await mintLoginHintToken(provider, refreshToken, { ageSeconds: 600 });
-    const { hop } = await handoverLogin(bob.agent, website, {
+    const bob = await appLogin(stage.provider.url, DEMO.bob);
+    const token = await mintLoginHintToken(stage.provider, stage.refreshToken, { ageSeconds: 600 });
+    const { hop } = await handoverLogin(bob.agent, stage.website, {
       redirect_uri: DEMO.website.redirectUri,
       login_hint_token: token,
       prompt: 'none',

@@ -9,8 +9,15 @@ import {
   TOKEN_TYPE,
 } from '../../grants/token_types.ts';
 import { hashId } from '../../provider/storage/hash.ts';
-import { appClient, authorizationRequest, DEMO, type PendingLogin } from './clients.ts';
-import type { TestProvider } from './provider.ts';
+import {
+  appClient,
+  appLogin,
+  authorizationRequest,
+  DEMO,
+  type PendingLogin,
+  websiteClient,
+} from './clients.ts';
+import { startTestProvider, type TestProvider } from './provider.ts';
 import { formAction, type Hop, type UserAgent } from './user_agent.ts';
 
 /** How a test token differs from an ordinary one. */
@@ -117,4 +124,25 @@ export async function submitHiddenForm(agent: UserAgent, page: Hop): Promise<Hop
     [...html.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
   );
   return agent.go(formAction(html, page.url), { form: fields });
+}
+
+/** What most redemption tests start from: a provider, demo-website's client, alice's app token. */
+export interface HandoverStage {
+  provider: TestProvider;
+  website: client.Configuration;
+  refreshToken: string;
+}
+
+/** Sets a HandoverStage up before the enclosing describe's tests and closes it after them. */
+export function useHandoverStage(): HandoverStage {
+  const stage = {} as HandoverStage;
+  before(async () => {
+    stage.provider = await startTestProvider();
+    stage.website = await websiteClient(stage.provider.url);
+    stage.refreshToken = (await appLogin(stage.provider.url, DEMO.alice)).tokens.refresh_token!;
+  });
+  after(async () => {
+    await stage.provider.close();
+  });
+  return stage;
 }
