@@ -87,19 +87,6 @@ export function createLoginHintTokenValue(): string {
   return LOGIN_HINT_TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');
 }
 
-/** Stores a minted token's hash and what it stands for; expiry is set by the database clock. */
-export async function storeLoginHintToken(
-  knex: Knex,
-  token: string,
-  grant: HandoverGrant,
-  ttlSeconds: number,
-): Promise<void> {
-  await knex(TABLE).insert({
-    ...tokenColumns(token, grant),
-    expires_at: knex.raw("now() + ? * interval '1 second'", [ttlSeconds]),
-  });
-}
-
 /** The columns of a new token's row, the raw value reduced to its hash. */
 export function tokenColumns(token: string, grant: HandoverGrant): Record<string, unknown> {
   return {

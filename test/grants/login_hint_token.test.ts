@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 
+import { auditRow } from '../../grants/audit.ts';
+import { storeIssuedLoginHintToken } from '../../grants/audited_writes.ts';
 import {
   consumeLoginHintToken,
   createLoginHintTokenValue,
@@ -7,7 +9,6 @@ import {
   isLoginHintTokenShaped,
   loadLoginHintToken,
   recordRedemptionSession,
-  storeLoginHintToken,
 } from '../../grants/login_hint_token.ts';
 import { type Database, migrateDatabase, openDatabase } from '../../provider/storage/database.ts';
 import { hashId } from '../../provider/storage/hash.ts';
@@ -45,7 +46,10 @@ describe('login_hint_token storage', () => {
 
   async function stored(ttl = 60): Promise<string> {
     const token = createLoginHintTokenValue();
-    await storeLoginHintToken(database.knex, token, GRANT, ttl);
+    // Stored as the exchange stores it: with its audit row, in the one issuing statement.
+    const audit = auditRow({ event: 'exchange.issued', reason: 'issued', clientId: 'demo-app' });
+    const record = { ttlSeconds: ttl, audit, sessionUid: undefined };
+    expect(await storeIssuedLoginHintToken(database.knex, token, GRANT, record)).to.equal(true);
     return token;
   }
 
